@@ -1,0 +1,24 @@
+// Stage 3 — embed: picks the embedder the user configured. Both implementations run in workers.
+import type { Chunk, Embedder, EmbedderConfig } from '../types';
+import { StaticEmbedder } from './staticEmbedder';
+
+export async function createEmbedder(cfg: EmbedderConfig): Promise<Embedder> {
+  if (cfg.kind === 'static') return StaticEmbedder.load();
+  if (cfg.kind === 'transformers') {
+    // Loaded on demand: onnxruntime is heavy and most users run the static embedder.
+    const { TransformersEmbedder } = await import('./transformersEmbedder');
+    return TransformersEmbedder.create(cfg);
+  }
+  throw new Error(`semindex: unknown embedder "${(cfg as { kind: string }).kind}" (expected static or transformers)`);
+}
+
+/** Re-embedding is cheaper than a cache lookup for the static table; a model is not. */
+export function embedderIsCostly(cfg: EmbedderConfig): boolean {
+  return cfg.kind !== 'static';
+}
+
+/** What the embedder sees of a chunk: its name and file name carry meaning the body may not. */
+export function embeddingText(chunk: Pick<Chunk, 'symbol' | 'path' | 'text'>): string {
+  const file = chunk.path.slice(chunk.path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
+  return `${chunk.symbol} ${file}\n${chunk.text}`;
+}

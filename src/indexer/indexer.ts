@@ -1,0 +1,565 @@
+// The engine: scan → chunk → embed (Piscina workers) → store (this thread, the single writer).
+// Drives full runs and single-file updates through one scheduler, so a saved file (user
+// priority) overtakes background work, and all writes to the store happen here, in order.
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Piscina } from 'piscina';
+import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
+import { createEmbedder, embedderIsCostly } from './embed';
+import { type IndexInfo, StoreLayout } from './layout';
+import { StoreLock } from './lock';
+import { resources } from './resources';
+import { type CandidateFile, type Root, type ScanOptions, type SkippedFile, errorText, scan, vetFiles } from './scan';
+import { HybridSearch, type SearchOptions, type SearchResult } from './search';
+import { type ChunkRow, ChunkStore } from './store';
+import type { Embedder, EmbedderConfig } from './types';
+import type { BatchResult, BatchTask, FileOutcome, FileTask, WorkerConfig } from './worker';
+
+export interface IndexerOptions extends ScanOptions {
+  storeDir: string;
+  roots: Root[];
+  embedder: EmbedderConfig;
+  /** Worker threads (default cores - 1, at least 1). */
+  workers?: number;
+  /** A line longer than this marks a file as minified or generated (default 4000). */
+  maxLineLength?: number;
+  /** Who writes, for the lock's messages ("cli", "vscode"). */
+  owner?: string;
+}
+
+export type Phase = 'idle' | 'scanning' | 'indexing' | 'finalizing' | 'paused' | 'done' | 'cancelled';
+
+export interface Progress {
+  phase: Phase;
+  filesTotal: number;
+  filesDone: number;
+  chunks: number;
+  failed: number;
+  skipped: number;
+  filesPerSec: number;
+  etaSeconds: number | undefined;
+  /** Share of chunks whose vector came from the embedding cache (costly embedders only). */
+  cacheHitRate: number | undefined;
+}
+
+export interface RunSummary {
+  files: number;
+  indexed: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  deleted: number;
+  chunks: number;
+  seconds: number;
+  embedder: string;
+  cancelled?: boolean;
+}
+
+export interface FailedFile {
+  root: string;
+  path: string;
+  status: 'failed' | 'skipped';
+  reason: string;
+}
+
+interface Work {
+  task: FileTask;
+  size: number;
+  mtimeMs: number;
+  user: boolean;
+  attempt: number;
+}
+
+interface RunCounters {
+  indexed: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  deleted: number;
+}
+
+/** Writes are flushed when this many rows wait (or at once for a user-priority file). */
+const FLUSH_ROWS = 4096;
+/** Files per worker task, and bytes: small enough to spread, large enough to amortise messaging. */
+const BATCH_FILES = 24;
+const BATCH_BYTES = 384 * 1024;
+
+export class Indexer extends EventEmitter {
+  private pool: Piscina | undefined;
+  private readonly userQueue: Work[] = [];
+  private backgroundQueue: Work[] = [];
+  private backgroundPos = 0;
+  private readonly queued = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private pending: { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[]; user: boolean } = { files: [], rows: [], vectors: [], user: false };
+  private writeChain: Promise<void> = Promise.resolve();
+  private drainPromise: Promise<void> | undefined;
+  private paused = false;
+  private cancelled = false;
+  private counters: RunCounters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
+  private progress: Progress = { phase: 'idle', filesTotal: 0, filesDone: 0, chunks: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined, cacheHitRate: undefined };
+  private runStart = 0;
+  private cacheHits = 0;
+  private embedded = 0;
+  private lastEmit = 0;
+  private writesSinceOptimize = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: IndexerOptions,
+    private readonly layout: StoreLayout,
+    private readonly lock: StoreLock,
+    readonly embedder: Embedder,
+    private info: IndexInfo,
+    /** True while this index is being built beside an active one for another embedder. */
+    private building: boolean,
+    private readonly store: ChunkStore,
+    private readonly catalog: FileCatalog,
+  ) {
+    super();
+  }
+
+  /** Opens a store for writing: takes the lock, picks or creates the index for the embedder. */
+  static async open(opts: IndexerOptions): Promise<Indexer> {
+    const layout = new StoreLayout(opts.storeDir);
+    fs.mkdirSync(opts.storeDir, { recursive: true });
+    const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex');
+    try {
+      const embedder = await createEmbedder(opts.embedder);
+      const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
+      const catalog = FileCatalog.open(layout.catalogFile(info));
+      const indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
+      if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
+      indexer.progress.chunks = await store.count();
+      return indexer;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  get indexInfo(): IndexInfo {
+    return this.info;
+  }
+
+  /** True while a new index for a different embedder is being built beside the serving one. */
+  get isBuilding(): boolean {
+    return this.building;
+  }
+
+  get currentProgress(): Progress {
+    return { ...this.progress };
+  }
+
+  /** Full run: scan every root, index what changed, drop what is gone. */
+  async index(): Promise<RunSummary> {
+    this.beginRun();
+    this.setPhase('scanning');
+    const scanned = await scan(this.opts.roots, this.opts);
+    writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
+    const seen = new Set<string>();
+    const work: Work[] = [];
+    for (const file of scanned.files) {
+      seen.add(fileKey(file.root, file.path));
+      const w = this.workFor(file, false);
+      if (w) work.push(w);
+      else this.counters.unchanged++;
+    }
+    const gone: { root: string; path: string }[] = [];
+    for (const rec of this.catalog.all()) if (!seen.has(fileKey(rec.root, rec.path))) gone.push({ root: rec.root, path: rec.path });
+    this.counters.skipped += scanned.skipped.length;
+    this.progress.filesTotal = scanned.files.length;
+    this.progress.filesDone = scanned.files.length - work.length;
+    this.progress.skipped = scanned.skipped.length;
+    if (gone.length) await this.enqueueWrite(() => this.removeFiles(gone));
+    this.backgroundQueue = work;
+    this.backgroundPos = 0;
+    for (const w of work) this.queued.add(fileKey(w.task.root, w.task.path));
+    this.setPhase(this.paused ? 'paused' : 'indexing');
+    await this.drain();
+    this.setPhase('finalizing');
+    await this.enqueueWrite(async () => {
+      await this.store.optimize();
+      this.writesSinceOptimize = 0;
+      this.catalog.compactIfNeeded();
+    });
+    const summary = await this.summary(scanned.files.length + scanned.skipped.length);
+    if (!this.cancelled) {
+      this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files: summary.files, chunks: summary.chunks } };
+      this.layout.update(this.info);
+      if (this.building) {
+        this.layout.promote(this.info);
+        this.building = false;
+      }
+    }
+    this.setPhase(this.cancelled ? 'cancelled' : 'done');
+    return summary;
+  }
+
+  /**
+   * Re-indexes these files now, ahead of background work (a save, a watcher event). Files that no
+   * longer exist or are now excluded leave the index. Resolves once the changes are searchable.
+   */
+  async update(absPaths: string[]): Promise<RunSummary> {
+    const idle = !this.drainPromise;
+    if (idle) this.beginRun();
+    const vetted = await vetFiles(this.opts.roots, absPaths, this.opts);
+    const gone: { root: string; path: string }[] = [];
+    for (const v of vetted) {
+      if (v.kind === 'file') {
+        const w = this.workFor(v.file, true);
+        const key = fileKey(v.file.root, v.file.path);
+        if (!w) continue;
+        if (this.queued.has(key)) this.dropFromBackground(key);
+        this.queued.add(key);
+        this.userQueue.push(w);
+        this.progress.filesTotal++;
+      } else if (v.kind === 'missing' || v.kind === 'excluded' || v.kind === 'skipped') {
+        const where = v.kind === 'skipped' ? v.skipped : v;
+        if (this.catalog.get(where.root, where.path)) gone.push({ root: where.root, path: where.path });
+      }
+    }
+    if (gone.length) await this.enqueueWrite(() => this.removeFiles(gone));
+    await this.drain();
+    await this.writeChain;
+    this.info = { ...this.info, lastIncrementalRun: Date.now() };
+    this.layout.update(this.info);
+    const summary = await this.summary(absPaths.length);
+    if (idle) this.setPhase('done');
+    return summary;
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (this.progress.phase === 'indexing') this.setPhase('paused');
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.progress.phase === 'paused') this.setPhase('indexing');
+    this.emit('wake');
+  }
+
+  /** Stops dispatching; what is in flight is written, so nothing is lost and a re-run continues. */
+  cancel(): void {
+    this.cancelled = true;
+    this.backgroundPos = this.backgroundQueue.length;
+    this.emit('wake');
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Searches this index (what is indexed so far, while a run is going). */
+  async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
+    return new HybridSearch(this.store, this.embedder).search(query, opts);
+  }
+
+  /** Files that failed or were skipped, with reasons (catalog plus the last scan's skips). */
+  problems(limit = 1000): FailedFile[] {
+    const out: FailedFile[] = [];
+    for (const r of this.catalog.all()) {
+      if ((r.status === 'failed' || r.status === 'skipped') && out.length < limit) out.push({ root: r.root, path: r.path, status: r.status, reason: r.reason ?? '' });
+    }
+    try {
+      const skipped = JSON.parse(fs.readFileSync(this.layout.skippedFile(this.info), 'utf8')) as SkippedFile[];
+      for (const s of skipped) if (out.length < limit) out.push({ ...s, status: 'skipped' });
+    } catch {
+      // No full scan yet.
+    }
+    return out;
+  }
+
+  async stats(): Promise<{ files: number; chunks: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
+    let files = 0;
+    let failed = 0;
+    for (const r of this.catalog.all()) {
+      if (r.status === 'indexed') files++;
+      else if (r.status === 'failed') failed++;
+    }
+    return { files, chunks: await this.store.count(), failed, bytes: this.layout.sizeOnDisk(), cacheHitRate: this.progress.cacheHitRate };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancel();
+    await this.drainPromise?.catch(() => undefined);
+    await this.writeChain.catch(() => undefined);
+    await this.pool?.destroy();
+    this.catalog.close();
+    this.store.close();
+    await this.embedder.dispose?.();
+    this.lock.release();
+  }
+
+  // ——— scheduling ———
+
+  private beginRun(): void {
+    this.cancelled = false;
+    this.counters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
+    this.runStart = performance.now();
+    this.cacheHits = 0;
+    this.embedded = 0;
+    this.progress = { ...this.progress, filesTotal: 0, filesDone: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined };
+  }
+
+  /** The work for a file, or undefined when the catalog says it is unchanged (stat only). */
+  private workFor(file: CandidateFile, user: boolean): Work | undefined {
+    const rec = this.catalog.get(file.root, file.path);
+    if (rec && rec.status !== 'writing' && rec.status !== 'failed' && rec.size === file.size && rec.mtimeMs === file.mtimeMs) return undefined;
+    const knownHash = rec && (rec.status === 'indexed' || rec.status === 'skipped') ? rec.hash : undefined;
+    return { task: { root: file.root, path: file.path, abs: file.abs, knownHash }, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0 };
+  }
+
+  private dropFromBackground(key: string): void {
+    for (let i = this.backgroundPos; i < this.backgroundQueue.length; i++) {
+      const t = this.backgroundQueue[i].task;
+      if (fileKey(t.root, t.path) === key) {
+        this.backgroundQueue.splice(i, 1);
+        this.progress.filesTotal--;
+        return;
+      }
+    }
+  }
+
+  private workerPool(): Piscina {
+    if (!this.pool) {
+      const n = Math.max(1, this.opts.workers ?? Math.max(1, os.availableParallelism() - 1));
+      this.pool = new Piscina({ filename: resources.workerScript(), minThreads: n, maxThreads: n, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    }
+    return this.pool;
+  }
+
+  private workerConfig(): WorkerConfig {
+    return {
+      embedder: this.opts.embedder,
+      cacheDir: embedderIsCostly(this.opts.embedder) ? this.layout.lanceDir(this.info) : undefined,
+      maxLineLength: this.opts.maxLineLength ?? 4000,
+    };
+  }
+
+  /** Next batch: user work first; background work in batches bounded by files and bytes. */
+  private nextBatch(): Work[] | undefined {
+    if (this.userQueue.length) return this.userQueue.splice(0, BATCH_FILES);
+    if (this.paused || this.cancelled) return undefined;
+    const batch: Work[] = [];
+    let bytes = 0;
+    while (this.backgroundPos < this.backgroundQueue.length && batch.length < BATCH_FILES && bytes < BATCH_BYTES) {
+      const w = this.backgroundQueue[this.backgroundPos++];
+      batch.push(w);
+      bytes += w.size;
+    }
+    return batch.length ? batch : undefined;
+  }
+
+  /** Runs the scheduler until both queues are empty and everything is written. */
+  private drain(): Promise<void> {
+    if (this.drainPromise) return this.drainPromise;
+    this.drainPromise = (async () => {
+      const maxInFlight = Math.max(2, (this.opts.workers ?? os.availableParallelism()) * 2);
+      try {
+        for (;;) {
+          let batch: Work[] | undefined;
+          while (this.inFlight.size < maxInFlight && (batch = this.nextBatch())) this.dispatch(batch);
+          if (!this.inFlight.size) {
+            const waiting = this.paused && this.backgroundPos < this.backgroundQueue.length && !this.cancelled;
+            if (!waiting && !this.userQueue.length) break;
+          }
+          // Wake on a finished task, or on resume/cancel/new user work.
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              this.off('wake', wake);
+              resolve();
+            };
+            this.on('wake', wake);
+            for (const p of this.inFlight) p.then(wake, wake);
+          });
+        }
+        await this.enqueueWrite(() => this.flush());
+      } finally {
+        this.drainPromise = undefined;
+        this.backgroundQueue = [];
+        this.backgroundPos = 0;
+      }
+    })();
+    return this.drainPromise;
+  }
+
+  private dispatch(batch: Work[]): void {
+    const task: BatchTask = { config: this.workerConfig(), files: batch.map((w) => w.task) };
+    const p = (this.workerPool().run(task) as Promise<BatchResult>).then(
+      (result) => this.accept(batch, result),
+      (err) => this.crashed(batch, err),
+    );
+    const tracked = p.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /** A worker died or threw for the whole batch: retry each file alone, then record it failed. */
+  private crashed(batch: Work[], err: unknown): void {
+    for (const w of batch) {
+      if (w.attempt < 1) this.userQueue.push({ ...w, attempt: w.attempt + 1 });
+      else this.record([{ root: w.task.root, path: w.task.path, status: 'failed', size: w.size, mtimeMs: w.mtimeMs, hash: '', first: 0, count: 0, reason: `worker error: ${errorText(err)}` }], [], new Float32Array(0), w.user);
+    }
+  }
+
+  private accept(batch: Work[], result: BatchResult): void {
+    this.cacheHits += result.cacheHits;
+    this.embedded += result.embedded;
+    const retry: FileOutcome[] = [];
+    const keep: FileOutcome[] = [];
+    for (const [i, f] of result.files.entries()) {
+      if (f.status === 'failed' && batch[i].attempt < 1) retry.push(f);
+      else keep.push(f);
+    }
+    for (const f of retry) {
+      const w = batch.find((b) => b.task.path === f.path && b.task.root === f.root)!;
+      this.userQueue.push({ ...w, attempt: w.attempt + 1 });
+    }
+    this.record(keep, result.rows, result.vectors, batch.some((w) => w.user));
+  }
+
+  // ——— writing (single writer, serialised through writeChain) ———
+
+  private record(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array, user: boolean): void {
+    const dim = this.embedder.dim;
+    // Keep only the rows of the files recorded here (a retried file's rows come with its retry).
+    for (const f of files) {
+      this.pending.files.push({ ...f, first: this.pending.rows.length });
+      if (f.status === 'indexed') {
+        for (let i = 0; i < f.count; i++) this.pending.rows.push(rows[f.first + i]);
+        this.pending.vectors.push(vectors.subarray(f.first * dim, (f.first + f.count) * dim));
+      }
+      this.queued.delete(fileKey(f.root, f.path));
+    }
+    this.pending.user ||= user;
+    if (this.pending.user || this.pending.rows.length >= FLUSH_ROWS || this.pending.files.length >= 1000) {
+      void this.enqueueWrite(() => this.flush());
+    }
+  }
+
+  private enqueueWrite(step: () => Promise<void>): Promise<void> {
+    const next = this.writeChain.then(step);
+    // A failed write is fatal for the run, but must not wedge later writes (close, cancel).
+    this.writeChain = next.catch((err) => {
+      this.emit('error', err);
+    });
+    return next;
+  }
+
+  /** Writes pending outcomes: mark `writing`, delete old rows, add new rows, mark final. */
+  private async flush(): Promise<void> {
+    const { files, rows, vectors } = this.pending;
+    this.pending = { files: [], rows: [], vectors: [], user: false };
+    if (!files.length) return;
+    const now = Date.now();
+    const stale: { root: string; path: string }[] = [];
+    const marks: FileRecord[] = [];
+    for (const f of files) {
+      const rec = this.catalog.get(f.root, f.path);
+      const hadRows = rec && (rec.status === 'writing' || (rec.status === 'indexed' && rec.chunks > 0));
+      if (f.status === 'unchanged') continue;
+      if (hadRows) stale.push({ root: f.root, path: f.path });
+      if (f.status === 'indexed' && f.count > 0) marks.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.count, status: 'writing', at: now });
+    }
+    if (marks.length) this.catalog.write(marks);
+    if (stale.length) await this.store.deleteFiles(stale);
+    if (rows.length) {
+      const all = new Float32Array(rows.length * this.embedder.dim);
+      let offset = 0;
+      for (const v of vectors) {
+        all.set(v, offset);
+        offset += v.length;
+      }
+      await this.store.add({ rows, vectors: all });
+      await this.store.ensureFtsIndex();
+    }
+    const finals: FileRecord[] = [];
+    const removed: { root: string; path: string }[] = [];
+    for (const f of files) {
+      if (f.status === 'missing') {
+        if (this.catalog.get(f.root, f.path)) {
+          removed.push(f);
+          this.counters.deleted++;
+        }
+        continue;
+      }
+      const rec = this.catalog.get(f.root, f.path);
+      if (f.status === 'unchanged') {
+        this.counters.unchanged++;
+        if (rec) finals.push({ ...rec, size: f.size, mtimeMs: f.mtimeMs, at: now });
+        continue;
+      }
+      finals.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.status === 'indexed' ? f.count : 0, status: f.status, reason: f.reason, at: now });
+      if (f.status === 'indexed') this.counters.indexed++;
+      else if (f.status === 'failed') this.counters.failed++;
+      else this.counters.skipped++;
+    }
+    this.catalog.write(finals, removed);
+    this.progress.chunks = await this.store.count();
+    this.progress.filesDone += files.length;
+    this.progress.failed = this.counters.failed;
+    this.progress.skipped += files.filter((f) => f.status === 'skipped').length;
+    if (++this.writesSinceOptimize >= 200 && !this.drainPromise) {
+      await this.store.optimize();
+      this.writesSinceOptimize = 0;
+    }
+    this.emitProgress(true);
+  }
+
+  private async removeFiles(files: { root: string; path: string }[]): Promise<void> {
+    await this.store.deleteFiles(files);
+    this.catalog.write([], files);
+    this.counters.deleted += files.length;
+    this.progress.chunks = await this.store.count();
+    this.emitProgress(true);
+  }
+
+  /** After a damaged checkpoint: trust what the store holds (row sets are written whole per file). */
+  private async rebuildCatalogFromStore(): Promise<void> {
+    const files = await this.store.fileHashes();
+    const now = Date.now();
+    // size/mtime unknown: the next scan re-hashes these files, and unchanged content is kept as is.
+    this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
+    this.emit('warning', `semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
+  }
+
+  private async summary(files: number): Promise<RunSummary> {
+    await this.writeChain;
+    const seconds = (performance.now() - this.runStart) / 1000;
+    return {
+      files,
+      ...this.counters,
+      chunks: await this.store.count(),
+      seconds: Number(seconds.toFixed(3)),
+      embedder: this.embedder.id,
+      ...(this.cancelled ? { cancelled: true } : {}),
+    };
+  }
+
+  // ——— progress ———
+
+  private setPhase(phase: Phase): void {
+    this.progress.phase = phase;
+    this.emitProgress(true);
+  }
+
+  private emitProgress(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastEmit < 250) return;
+    if (force && now - this.lastEmit < 100 && this.progress.phase === 'indexing') return;
+    this.lastEmit = now;
+    const elapsed = (now - this.runStart) / 1000;
+    const done = this.counters.indexed + this.counters.failed + this.counters.skipped;
+    this.progress.filesPerSec = elapsed > 0 ? done / elapsed : 0;
+    const left = this.progress.filesTotal - this.progress.filesDone;
+    this.progress.etaSeconds = this.progress.filesPerSec > 0 && left > 0 ? left / this.progress.filesPerSec : undefined;
+    const looked = this.cacheHits + this.embedded;
+    this.progress.cacheHitRate = embedderIsCostly(this.opts.embedder) && looked ? this.cacheHits / looked : undefined;
+    this.emit('progress', { ...this.progress });
+  }
+}

@@ -1,0 +1,144 @@
+// What lives in a store directory:
+//   store.json          which index is active (serving searches) and which one is being built
+//   lock                the writer lock (lock.ts)
+//   <index>/lance/      LanceDB database with the chunks table
+//   <index>/catalog.jsonl   the checkpoint (catalog.ts)
+//   <index>/skipped.json    files the last full scan skipped, with reasons
+// One index per embedder: switching embedders builds a new index beside the active one, which
+// keeps serving until the new one is complete — never a dimension mismatch, never a silent wipe.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeJsonAtomic } from './catalog';
+import type { EmbedderConfig } from './types';
+
+export interface IndexInfo {
+  /** Directory name inside the store. */
+  dir: string;
+  embedder: EmbedderConfig;
+  embedderId: string;
+  dim: number;
+  description: string;
+  created: number;
+  /** Set when a full run completed over this index. */
+  lastFullRun?: RunRecord;
+  lastIncrementalRun?: number;
+}
+
+export interface RunRecord {
+  at: number;
+  seconds: number;
+  files: number;
+  chunks: number;
+}
+
+export interface StoreManifest {
+  format: 1;
+  active?: IndexInfo;
+  building?: IndexInfo;
+}
+
+export class StoreLayout {
+  constructor(readonly dir: string) {}
+
+  get lockFile(): string {
+    return path.join(this.dir, 'lock');
+  }
+  private get manifestFile(): string {
+    return path.join(this.dir, 'store.json');
+  }
+  lanceDir(info: IndexInfo): string {
+    return path.join(this.dir, info.dir, 'lance');
+  }
+  catalogFile(info: IndexInfo): string {
+    return path.join(this.dir, info.dir, 'catalog.jsonl');
+  }
+  skippedFile(info: IndexInfo): string {
+    return path.join(this.dir, info.dir, 'skipped.json');
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.manifestFile);
+  }
+
+  read(): StoreManifest {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.manifestFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1 };
+      throw err;
+    }
+    try {
+      const manifest = JSON.parse(text) as StoreManifest;
+      if (manifest.format !== 1) throw new Error(`unknown format ${String(manifest.format)}`);
+      return manifest;
+    } catch (err) {
+      throw new Error(`semindex: ${this.manifestFile} is damaged (${(err as Error).message}); move the store folder away and index again`);
+    }
+  }
+
+  write(manifest: StoreManifest): void {
+    writeJsonAtomic(this.manifestFile, manifest);
+  }
+
+  /** The index to write for this embedder: the active one, the one being built, or a new one. */
+  indexFor(embedder: EmbedderConfig, id: string, dim: number, description: string): { info: IndexInfo; building: boolean } {
+    const manifest = this.read();
+    if (manifest.active?.embedderId === id && manifest.active.dim === dim) return { info: manifest.active, building: false };
+    if (manifest.building?.embedderId === id && manifest.building.dim === dim) return { info: manifest.building, building: true };
+    const slug = id.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+    const info: IndexInfo = {
+      dir: `index-${slug}-${crypto.randomBytes(3).toString('hex')}`,
+      embedder,
+      embedderId: id,
+      dim,
+      description,
+      created: Date.now(),
+    };
+    const abandoned = manifest.building;
+    if (manifest.active) manifest.building = info;
+    else manifest.active = info;
+    this.write(manifest);
+    // A half-built index for an embedder no longer wanted is never going to be finished.
+    if (abandoned && abandoned.dir !== info.dir) this.removeIndex(abandoned);
+    return { info, building: !!manifest.active && manifest.active !== info };
+  }
+
+  /** Records run facts on the index (active or building). */
+  update(info: IndexInfo): void {
+    const manifest = this.read();
+    if (manifest.active?.dir === info.dir) manifest.active = info;
+    else if (manifest.building?.dir === info.dir) manifest.building = info;
+    this.write(manifest);
+  }
+
+  /** Makes a completed new index the active one and removes the one it replaces. */
+  promote(info: IndexInfo): IndexInfo | undefined {
+    const manifest = this.read();
+    const old = manifest.active;
+    manifest.active = info;
+    delete manifest.building;
+    this.write(manifest);
+    if (old && old.dir !== info.dir) this.removeIndex(old);
+    return old;
+  }
+
+  removeIndex(info: IndexInfo): void {
+    fs.rmSync(path.join(this.dir, info.dir), { recursive: true, force: true });
+  }
+
+  /** Bytes on disk under the store. */
+  sizeOnDisk(): number {
+    let total = 0;
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile()) total += fs.statSync(p).size;
+      }
+    };
+    if (fs.existsSync(this.dir)) walk(this.dir);
+    return total;
+  }
+}

@@ -1,0 +1,97 @@
+// One writer per store: a lock file holding the writer's pid, host and a lease that the holder
+// renews. A lock whose holder died (same host, pid gone) or whose lease lapsed is taken over, so a
+// crashed writer never blocks the next one; a live holder makes the next writer fail clearly.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+interface LockBody {
+  pid: number;
+  host: string;
+  token: string;
+  owner: string;
+  expires: number;
+}
+
+export class StoreBusyError extends Error {
+  constructor(readonly holder: LockBody) {
+    super(`semindex: the store is being written by another process (${holder.owner}, pid ${holder.pid} on ${holder.host}); wait for it to finish or stop it`);
+  }
+}
+
+const LEASE_MS = 30_000;
+const RENEW_MS = 10_000;
+
+export class StoreLock {
+  private timer: NodeJS.Timeout | undefined;
+  private constructor(
+    private readonly file: string,
+    private readonly body: LockBody,
+  ) {}
+
+  /** Takes the lock or throws StoreBusyError. `owner` names the writer in messages ("cli", "vscode"). */
+  static async acquire(file: string, owner: string): Promise<StoreLock> {
+    const body: LockBody = { pid: process.pid, host: os.hostname(), token: crypto.randomUUID(), owner, expires: Date.now() + LEASE_MS };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        fs.writeFileSync(file, JSON.stringify(body), { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = readLock(file);
+        if (holder && isAlive(holder)) throw new StoreBusyError(holder);
+        // Stale (dead holder, lapsed lease or unreadable): remove and try again.
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      // Two takers of the same stale lock: the file says who won.
+      await new Promise((r) => setTimeout(r, 20));
+      const now = readLock(file);
+      if (now?.token !== body.token) {
+        if (now) throw new StoreBusyError(now);
+        continue;
+      }
+      const lock = new StoreLock(file, body);
+      lock.timer = setInterval(() => lock.renew(), RENEW_MS);
+      lock.timer.unref();
+      return lock;
+    }
+    throw new Error(`semindex: could not take the store lock ${file}`);
+  }
+
+  private renew(): void {
+    const now = readLock(this.file);
+    if (now?.token !== this.body.token) return; // taken over after a long stall; the next write will notice
+    this.body.expires = Date.now() + LEASE_MS;
+    const tmp = `${this.file}.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(this.body));
+    fs.renameSync(tmp, this.file);
+  }
+
+  release(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (readLock(this.file)?.token === this.body.token) fs.rmSync(this.file, { force: true });
+  }
+}
+
+function readLock(file: string): LockBody | undefined {
+  try {
+    const body = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return typeof body?.pid === 'number' ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(holder: LockBody): boolean {
+  if (holder.host === os.hostname()) {
+    if (holder.pid === process.pid) return true;
+    try {
+      process.kill(holder.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+  return holder.expires > Date.now();
+}

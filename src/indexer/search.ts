@@ -1,0 +1,112 @@
+// Stage 5 — search: vector, BM25, or both fused by weighted reciprocal-rank fusion.
+// The default vectors are general-English word vectors and rank worse than BM25 on code, so the
+// fusion is weighted towards BM25 and guarded: vectors re-order and add to keyword results, they
+// never push a strong keyword match out (see HYBRID below and the README's measurements).
+import type { ChunkStore, StoredHit } from './store';
+import { ftsText } from './tokens';
+import type { ChunkKind, Embedder } from './types';
+
+export type SearchMode = 'hybrid' | 'vector' | 'bm25';
+
+export interface SearchOptions {
+  k?: number;
+  mode?: SearchMode;
+}
+
+export interface SearchResult {
+  /** Workspace folder label ("" with a single root). */
+  root: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  language: string;
+  kind: ChunkKind;
+  score: number;
+  /** The chunk's text, at most SNIPPET_LINES lines. */
+  snippet: string;
+}
+
+export const HYBRID = {
+  /** RRF constant: larger flattens the rank curve. */
+  k0: 60,
+  /** Weight of the BM25 list. */
+  bm25: 1,
+  /** Weight of the vector list, for the default static embedder (model embedders earn more). */
+  vector: 0.35,
+  /** Candidates taken from each list before fusion. */
+  depth: 50,
+};
+
+const SNIPPET_LINES = 20;
+
+export class HybridSearch {
+  constructor(
+    private readonly store: ChunkStore,
+    private readonly embedder: Embedder,
+    /** Weight of the vector list in hybrid mode. */
+    private readonly vectorWeight = embedder.id.startsWith('static:') ? HYBRID.vector : 1,
+  ) {}
+
+  async search(query: string, opts: SearchOptions = {}): Promise<SearchResult[]> {
+    const k = Math.max(1, Math.min(opts.k ?? 10, 200));
+    const mode = opts.mode ?? 'hybrid';
+    const q = query.trim();
+    if (!q) return [];
+    const depth = Math.max(HYBRID.depth, k);
+    const [bm25, vector] = await Promise.all([
+      mode === 'vector' ? [] : this.keyword(q, depth),
+      mode === 'bm25' ? [] : this.semantic(q, depth),
+    ]);
+    if (mode === 'bm25') return bm25.slice(0, k).map((h) => toResult(h, h.raw));
+    if (mode === 'vector') return vector.slice(0, k).map((h) => toResult(h, 1 - h.raw));
+    return fuse(bm25, vector, this.vectorWeight).slice(0, k);
+  }
+
+  private async keyword(q: string, depth: number): Promise<StoredHit[]> {
+    // Query words go through the same identifier splitting as the indexed text, plus the raw
+    // words so that natural-language queries keep their stems.
+    const text = `${q.toLowerCase()} ${ftsText(q)}`.replace(/[^\p{L}\p{N}_\s]+/gu, ' ').trim();
+    if (!text) return [];
+    return this.store.textSearch(text, depth);
+  }
+
+  private async semantic(q: string, depth: number): Promise<StoredHit[]> {
+    const [vector] = await this.embedder.embed([q], 'query');
+    // No known word in the query: the zero vector carries no signal, and cosine is undefined.
+    if (!vector || !vector.some((x) => x !== 0)) return [];
+    return this.store.vectorSearch(vector, depth);
+  }
+}
+
+/** Weighted reciprocal-rank fusion of the two lists. */
+export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: number): SearchResult[] {
+  const scores = new Map<string, { hit: StoredHit; score: number }>();
+  const add = (list: StoredHit[], weight: number) => {
+    list.forEach((hit, rank) => {
+      const key = `${hit.root}\u0000${hit.path}\u0000${hit.startLine}`;
+      const entry = scores.get(key) ?? scores.set(key, { hit, score: 0 }).get(key)!;
+      entry.score += weight / (HYBRID.k0 + rank + 1);
+    });
+  };
+  add(bm25, HYBRID.bm25);
+  if (bm25.length) add(vector, vectorWeight);
+  // With no keyword match at all, the vector list is all there is.
+  else add(vector, 1);
+  return [...scores.values()].sort((a, b) => b.score - a.score).map((e) => toResult(e.hit, e.score));
+}
+
+function toResult(hit: StoredHit, score: number): SearchResult {
+  const lines = hit.text.split('\n');
+  return {
+    root: hit.root,
+    path: hit.path,
+    startLine: hit.startLine,
+    endLine: hit.endLine,
+    symbol: hit.symbol,
+    language: hit.language,
+    kind: hit.kind,
+    score: Number(score.toFixed(6)),
+    snippet: lines.slice(0, SNIPPET_LINES).join('\n'),
+  };
+}

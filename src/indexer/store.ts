@@ -1,0 +1,218 @@
+// Stage 4 — store: one LanceDB table of chunks (vectors beside a BM25 full-text index).
+// Only the main thread of the process that holds the store lock writes here, in batches.
+import * as lancedb from '@lancedb/lancedb';
+import * as arrow from 'apache-arrow';
+import type { ChunkKind } from './types';
+
+/** A chunk as stored: what the chunk stage made plus its vector and hashes. */
+export interface ChunkRow {
+  root: string;
+  path: string;
+  language: string;
+  symbol: string;
+  kind: ChunkKind;
+  startLine: number;
+  endLine: number;
+  text: string;
+  /** Identifier-split words for BM25 (tokens.ts#ftsText). */
+  fts: string;
+  textHash: string;
+  fileHash: string;
+}
+
+/** Rows of one write: the metadata plus all their vectors end to end (rows × dim). */
+export interface ChunkBatch {
+  rows: ChunkRow[];
+  vectors: Float32Array;
+}
+
+export interface StoredHit {
+  root: string;
+  path: string;
+  language: string;
+  symbol: string;
+  kind: ChunkKind;
+  startLine: number;
+  endLine: number;
+  text: string;
+  /** Cosine distance (vector search) or BM25 score (full-text search). */
+  raw: number;
+}
+
+const TABLE = 'chunks';
+const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text'];
+
+function schemaFor(dim: number): arrow.Schema {
+  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
+  return new arrow.Schema([
+    utf8('root'),
+    utf8('path'),
+    utf8('language'),
+    utf8('symbol'),
+    utf8('kind'),
+    new arrow.Field('start_line', new arrow.Int32(), false),
+    new arrow.Field('end_line', new arrow.Int32(), false),
+    utf8('text'),
+    utf8('fts'),
+    utf8('text_hash'),
+    utf8('file_hash'),
+    new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
+  ]);
+}
+
+/** SQL string literal for LanceDB predicates. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export class ChunkStore {
+  private ftsReady = false;
+  private constructor(
+    private readonly db: lancedb.Connection,
+    private table: lancedb.Table,
+    readonly dim: number,
+  ) {}
+
+  static async open(dir: string, dim: number): Promise<ChunkStore> {
+    const db = await lancedb.connect(dir);
+    const names = await db.tableNames();
+    const table = names.includes(TABLE) ? await db.openTable(TABLE) : await db.createEmptyTable(TABLE, schemaFor(dim), { existOk: true });
+    const store = new ChunkStore(db, table, dim);
+    store.ftsReady = (await table.listIndices()).some((i) => i.columns.includes('fts'));
+    return store;
+  }
+
+  async count(filter?: string): Promise<number> {
+    return this.table.countRows(filter);
+  }
+
+  async add(batch: ChunkBatch): Promise<void> {
+    if (!batch.rows.length) return;
+    await this.table.add(this.toArrow(batch));
+  }
+
+  /** Deletes every row of these files. */
+  async deleteFiles(files: { root: string; path: string }[]): Promise<void> {
+    const byRoot = new Map<string, string[]>();
+    for (const f of files) (byRoot.get(f.root) ?? byRoot.set(f.root, []).get(f.root)!).push(f.path);
+    for (const [root, paths] of byRoot) {
+      // Chunked so that a predicate never grows unbounded for a mass deletion.
+      for (let i = 0; i < paths.length; i += 500) {
+        const list = paths.slice(i, i + 500).map(sqlString).join(',');
+        await this.table.delete(`root = ${sqlString(root)} AND path IN (${list})`);
+      }
+    }
+  }
+
+  /** Vectors already computed for these chunk texts (the embedding cache), keyed by text hash. */
+  async vectorsByTextHash(hashes: string[]): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    for (let i = 0; i < hashes.length; i += 500) {
+      const list = hashes.slice(i, i + 500).map(sqlString).join(',');
+      const rows = await this.table.query().where(`text_hash IN (${list})`).select(['text_hash', 'vector']).toArray();
+      for (const r of rows) found.set(r.text_hash, Float32Array.from(r.vector as ArrayLike<number>));
+    }
+    return found;
+  }
+
+  /** Files present in the table with their content hash and row count (to rebuild a damaged catalog). */
+  async fileHashes(): Promise<{ root: string; path: string; hash: string; chunks: number }[]> {
+    const files = new Map<string, { root: string; path: string; hash: string; chunks: number }>();
+    const rows = await this.table.query().select(['root', 'path', 'file_hash']).toArray();
+    for (const r of rows) {
+      const key = `${r.root}\u0000${r.path}`;
+      const f = files.get(key) ?? files.set(key, { root: r.root, path: r.path, hash: r.file_hash, chunks: 0 }).get(key)!;
+      f.chunks++;
+    }
+    return [...files.values()];
+  }
+
+  /** Builds the full-text index once the table has rows; later rows are searched unindexed until optimize(). */
+  async ensureFtsIndex(): Promise<void> {
+    if (this.ftsReady || (await this.table.countRows()) === 0) return;
+    await this.table.createIndex('fts', {
+      config: lancedb.Index.fts({ withPosition: false, lowercase: true, stem: true, removeStopWords: true, asciiFolding: true }),
+      replace: true,
+    });
+    this.ftsReady = true;
+  }
+
+  /** Folds new rows into the indices and compacts small fragments left by incremental writes. */
+  async optimize(): Promise<void> {
+    await this.ensureFtsIndex();
+    // Old versions are kept for a minute so that a search running in another process finishes.
+    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+  }
+
+  async vectorSearch(vector: Float32Array, limit: number): Promise<StoredHit[]> {
+    const rows = await this.table.vectorSearch(vector).distanceType('cosine').select(HIT_COLUMNS).limit(limit).toArray();
+    return rows.map((r) => toHit(r, r._distance));
+  }
+
+  async textSearch(query: string, limit: number): Promise<StoredHit[]> {
+    if (!this.ftsReady) {
+      this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
+      if (!this.ftsReady) return [];
+    }
+    const rows = await this.table.query().fullTextSearch(query, { columns: 'fts' }).select(HIT_COLUMNS).limit(limit).toArray();
+    return rows.map((r) => toHit(r, r._score));
+  }
+
+  /** Reloads the table's latest version (another process may have written). */
+  async refresh(): Promise<void> {
+    await this.table.checkoutLatest();
+  }
+
+  close(): void {
+    this.table.close();
+    this.db.close();
+  }
+
+  private toArrow(batch: ChunkBatch): arrow.Table {
+    const { rows, vectors } = batch;
+    if (vectors.length !== rows.length * this.dim) {
+      throw new Error(`semindex: ${rows.length} rows but ${vectors.length / this.dim} vectors of dim ${this.dim}`);
+    }
+    const schema = schemaFor(this.dim);
+    const str = (pick: (r: ChunkRow) => string) => arrow.vectorFromArray(rows.map(pick), new arrow.Utf8());
+    const int = (pick: (r: ChunkRow) => number) => arrow.makeVector(Int32Array.from(rows, pick));
+    const listType = schema.fields[schema.fields.length - 1].type as arrow.FixedSizeList<arrow.Float32>;
+    const values = arrow.makeData({ type: new arrow.Float32(), length: vectors.length, data: vectors });
+    const vectorData = arrow.makeData({ type: listType, length: rows.length, nullCount: 0, child: values });
+    const columns = {
+      root: str((r) => r.root),
+      path: str((r) => r.path),
+      language: str((r) => r.language),
+      symbol: str((r) => r.symbol),
+      kind: str((r) => r.kind),
+      start_line: int((r) => r.startLine),
+      end_line: int((r) => r.endLine),
+      text: str((r) => r.text),
+      fts: str((r) => r.fts),
+      text_hash: str((r) => r.textHash),
+      file_hash: str((r) => r.fileHash),
+      vector: arrow.makeVector(vectorData),
+    };
+    const data = arrow.makeData({
+      type: new arrow.Struct(schema.fields),
+      length: rows.length,
+      nullCount: 0,
+      children: schema.fields.map((f) => (columns as Record<string, arrow.Vector>)[f.name].data[0]),
+    });
+    return new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
+  }
+}
+
+function toHit(r: Record<string, unknown>, raw: unknown): StoredHit {
+  return {
+    root: r.root as string,
+    path: r.path as string,
+    language: r.language as string,
+    symbol: r.symbol as string,
+    kind: r.kind as ChunkKind,
+    startLine: Number(r.start_line),
+    endLine: Number(r.end_line),
+    text: r.text as string,
+    raw: Number(raw),
+  };
+}

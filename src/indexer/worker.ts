@@ -1,0 +1,203 @@
+// The Piscina worker: read → chunk → embed for a batch of files. It never writes the store;
+// results go back to the main thread, vectors as one transferred Float32Array.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { Piscina } from 'piscina';
+import { Chunker } from './chunk';
+import { createEmbedder, embeddingText } from './embed';
+import { resources } from './resources';
+import { errorText } from './scan';
+import type { ChunkBatch, ChunkRow } from './store';
+import { ChunkStore } from './store';
+import { ftsText } from './tokens';
+import type { Embedder, EmbedderConfig } from './types';
+
+export interface WorkerConfig {
+  embedder: EmbedderConfig;
+  /** LanceDB directory to look cached vectors up in (costly embedders only). */
+  cacheDir?: string;
+  /** A line longer than this marks a file as minified or generated. */
+  maxLineLength: number;
+}
+
+export interface FileTask {
+  root: string;
+  path: string;
+  abs: string;
+  /** Content hash from the catalog: equal content is reported `unchanged` without chunking. */
+  knownHash?: string;
+}
+
+/** `missing`: the file vanished between scan and read — it leaves the index. */
+export type FileOutcomeStatus = 'indexed' | 'unchanged' | 'skipped' | 'failed' | 'missing';
+
+export interface FileOutcome {
+  root: string;
+  path: string;
+  status: FileOutcomeStatus;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  /** Rows of this file in the batch: rows[first .. first+count). */
+  first: number;
+  count: number;
+  reason?: string;
+}
+
+export interface BatchResult extends ChunkBatch {
+  files: FileOutcome[];
+  cacheHits: number;
+  embedded: number;
+  ms: { read: number; chunk: number; embed: number };
+}
+
+export interface BatchTask {
+  config: WorkerConfig;
+  files: FileTask[];
+}
+
+let state: Promise<{ chunker: Chunker; embedder: Embedder; key: string }> | undefined;
+let cache: Promise<ChunkStore> | undefined;
+
+function setup(config: WorkerConfig) {
+  const key = JSON.stringify(config.embedder);
+  if (!state) {
+    state = (async () => ({
+      chunker: await Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() }),
+      embedder: await createEmbedder(config.embedder),
+      key,
+    }))();
+  }
+  return state.then((s) => {
+    if (s.key !== key) throw new Error('semindex: a worker cannot switch embedders; start a new pool');
+    return s;
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+/** Piscina task: one batch of files. */
+export default async function processBatch(task: BatchTask): Promise<unknown> {
+  const { chunker, embedder } = await setup(task.config);
+  const ms = { read: 0, chunk: 0, embed: 0 };
+  const files: FileOutcome[] = [];
+  const rows: ChunkRow[] = [];
+  for (const file of task.files) {
+    const t0 = performance.now();
+    const outcome = readFile(file, task.config);
+    const t1 = performance.now();
+    ms.read += t1 - t0;
+    if (outcome.text === undefined) {
+      files.push(outcome.result);
+      continue;
+    }
+    try {
+      const chunks = chunker.chunk(file.path, outcome.text);
+      const first = rows.length;
+      for (const c of chunks) {
+        rows.push({
+          root: file.root,
+          path: c.path,
+          language: c.language,
+          symbol: c.symbol,
+          kind: c.kind,
+          startLine: c.startLine,
+          endLine: c.endLine,
+          text: c.text,
+          fts: ftsText(embeddingText(c)),
+          textHash: sha1(c.text),
+          fileHash: outcome.result.hash,
+        });
+      }
+      files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length });
+    } catch (err) {
+      files.push({ ...outcome.result, status: 'failed', reason: `chunking failed: ${errorText(err)}` });
+    }
+    ms.chunk += performance.now() - t1;
+  }
+
+  const t2 = performance.now();
+  const dim = embedder.dim;
+  const vectors = new Float32Array(rows.length * dim);
+  let cacheHits = 0;
+  const todo: number[] = [];
+  if (task.config.cacheDir && rows.length) {
+    const store = await (cache ??= ChunkStore.open(task.config.cacheDir, dim));
+    await store.refresh();
+    const cached = await store.vectorsByTextHash([...new Set(rows.map((r) => r.textHash))]);
+    rows.forEach((r, i) => {
+      const v = cached.get(r.textHash);
+      if (v && v.length === dim) {
+        vectors.set(v, i * dim);
+        cacheHits++;
+      } else todo.push(i);
+    });
+  } else for (let i = 0; i < rows.length; i++) todo.push(i);
+  const EMBED_BATCH = 64;
+  for (let i = 0; i < todo.length; i += EMBED_BATCH) {
+    const part = todo.slice(i, i + EMBED_BATCH);
+    const out = await embedder.embed(part.map((j) => embeddingText(rows[j])), 'document');
+    part.forEach((j, n) => vectors.set(out[n], j * dim));
+  }
+  ms.embed += performance.now() - t2;
+
+  const result: BatchResult = { files, rows, vectors, cacheHits, embedded: todo.length, ms };
+  return Piscina.move({
+    [Piscina.transferableSymbol]: [vectors.buffer],
+    [Piscina.valueSymbol]: result,
+  } as never);
+}
+
+/** Reads and vets one file. Never opens anything but a regular file; never blocks on a FIFO. */
+function readFile(file: FileTask, config: WorkerConfig): { result: FileOutcome; text?: string } {
+  const result: FileOutcome = { root: file.root, path: file.path, status: 'skipped', size: 0, mtimeMs: 0, hash: '', first: 0, count: 0 };
+  let fd: number | undefined;
+  try {
+    // O_NONBLOCK: if the path became a FIFO since the scan, open returns at once instead of hanging.
+    fd = fs.openSync(file.abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    result.size = stat.size;
+    result.mtimeMs = Math.trunc(stat.mtimeMs);
+    if (!stat.isFile()) return { result: { ...result, reason: 'not a regular file' } };
+    const bytes = fs.readFileSync(fd);
+    result.hash = sha1(bytes);
+    if (file.knownHash && file.knownHash === result.hash) return { result: { ...result, status: 'unchanged' } };
+    if (bytes.subarray(0, 8192).includes(0)) return { result: { ...result, reason: 'binary file (NUL bytes)' } };
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      // Not UTF-8: most such source files are Latin-1/Windows-1252; index them as that rather than drop them.
+      text = latin1.decode(bytes);
+    }
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const longest = longestLine(text);
+    if (longest > config.maxLineLength) {
+      return { result: { ...result, reason: `minified or generated (a line of ${longest} characters)` } };
+    }
+    return { result, text };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { result: { ...result, status: 'missing', reason: 'file vanished before it could be read' } };
+    return { result: { ...result, status: 'failed', reason: `cannot read: ${errorText(err)}` } };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function longestLine(text: string): number {
+  let longest = 0;
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    if (end - start > longest) longest = end - start;
+    if (nl < 0) return longest;
+    start = nl + 1;
+  }
+}
+
+function sha1(data: string | Uint8Array): string {
+  return crypto.createHash('sha1').update(data).digest('hex');
+}
