@@ -127,6 +127,12 @@ export class ChunkStore {
     return [...files.values()];
   }
 
+  /** Identity of every row (tests and consistency checks). */
+  async rowKeys(): Promise<{ root: string; path: string; startLine: number; endLine: number; textHash: string; fileHash: string }[]> {
+    const rows = await this.table.query().select(['root', 'path', 'start_line', 'end_line', 'text_hash', 'file_hash']).toArray();
+    return rows.map((r) => ({ root: r.root, path: r.path, startLine: Number(r.start_line), endLine: Number(r.end_line), textHash: r.text_hash, fileHash: r.file_hash }));
+  }
+
   /** Builds the full-text index once the table has rows; later rows are searched unindexed until optimize(). */
   async ensureFtsIndex(): Promise<void> {
     if (this.ftsReady || (await this.table.countRows()) === 0) return;

@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileCatalog, type FileRecord } from '../../src/indexer/catalog';
+import { StoreLock, StoreBusyError } from '../../src/indexer/lock';
+import { tempDir } from './helpers';
+
+const rec = (p: string, hash = 'h'): FileRecord => ({ root: '', path: p, size: 1, mtimeMs: 1, hash, chunks: 1, status: 'indexed', at: 1 });
+
+describe('file catalog (checkpoint)', () => {
+  it('replays records and deletions across reopen', () => {
+    const file = path.join(tempDir('cat'), 'catalog.jsonl');
+    const c = FileCatalog.open(file);
+    c.write([rec('a'), rec('b')]);
+    c.write([rec('a', 'h2')], [{ root: '', path: 'b' }]);
+    c.close();
+    const again = FileCatalog.open(file);
+    assert.equal(again.size, 1);
+    assert.equal(again.get('', 'a')?.hash, 'h2');
+    again.close();
+  });
+
+  it('drops a torn last line (a kill mid-append) and appends cleanly after it', () => {
+    const file = path.join(tempDir('cat'), 'catalog.jsonl');
+    const c = FileCatalog.open(file);
+    c.write([rec('a')]);
+    c.close();
+    fs.appendFileSync(file, '{"root":"","path":"b","si');
+    const again = FileCatalog.open(file);
+    assert.equal(again.size, 1);
+    again.write([rec('c')]);
+    again.close();
+    assert.deepEqual([...FileCatalog.open(file).all()].map((r) => r.path).sort(), ['a', 'c']);
+  });
+
+  it('moves a catalog damaged in the middle aside and says so', () => {
+    const dir = tempDir('cat');
+    const file = path.join(dir, 'catalog.jsonl');
+    fs.writeFileSync(file, JSON.stringify(rec('a')) + '\n#garbage#\n' + JSON.stringify(rec('b')) + '\n');
+    const c = FileCatalog.open(file);
+    assert.equal(c.size, 0);
+    assert.ok(c.recoveredFrom && fs.existsSync(c.recoveredFrom));
+    c.close();
+  });
+
+  it('compacts to one line per file when the log has grown', () => {
+    const file = path.join(tempDir('cat'), 'catalog.jsonl');
+    const c = FileCatalog.open(file);
+    for (let i = 0; i < 1100; i++) c.write([rec('a', String(i))]);
+    c.compactIfNeeded();
+    c.close();
+    assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, 1);
+    assert.equal(FileCatalog.open(file).get('', 'a')?.hash, '1099');
+  });
+});
+
+describe('store lock', () => {
+  it('lets one writer in and names the holder to the next', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    const a = await StoreLock.acquire(file, 'first');
+    await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => err instanceof StoreBusyError && /first/.test(err.message));
+    a.release();
+    const b = await StoreLock.acquire(file, 'second');
+    b.release();
+  });
+
+  it('takes over a lock whose holder died', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    // pid 2^22+1 is above Linux's pid_max default range: no such process.
+    fs.writeFileSync(file, JSON.stringify({ pid: 4194305, host: os.hostname(), token: 'x', owner: 'dead', expires: Date.now() + 60_000 }));
+    const lock = await StoreLock.acquire(file, 'alive');
+    lock.release();
+    assert.equal(fs.existsSync(file), false);
+  });
+});

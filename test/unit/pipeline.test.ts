@@ -1,0 +1,207 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Indexer } from '../../src/indexer/indexer';
+import { IndexReader } from '../../src/indexer/reader';
+import { cliPath, fixtureWorkspace, realTree, snapshot, tempDir, writeTree } from './helpers';
+
+const staticEmbedder = { kind: 'static' as const };
+
+async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) => Promise<T>): Promise<T> {
+  const ix = await Indexer.open({ storeDir, roots: [{ name: '', path: root }], embedder: staticEmbedder, workers: 2 });
+  try {
+    return await fn(ix);
+  } finally {
+    await ix.close();
+  }
+}
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    return { code: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
+
+describe('pipeline: scan → chunk → embed → store → search', function () {
+  this.timeout(180_000);
+
+  it('indexes a several-language tree and finds a function by its words', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    const summary = await withIndexer(ws, store, (ix) => ix.index());
+    const files = fs.readdirSync(ws).length;
+    assert.equal(summary.files, files);
+    assert.equal(summary.indexed, files);
+    assert.equal(summary.failed, 0);
+    assert.ok(summary.chunks > files, `expected more chunks than files, got ${summary.chunks}`);
+    const reader = await IndexReader.open(store);
+    try {
+      for (const mode of ['bm25', 'hybrid'] as const) {
+        const results = await reader.search('parse header', { k: 5, mode });
+        assert.ok(results.length > 0, `${mode}: no results`);
+      }
+      const status = await reader.status();
+      assert.equal(status.files, files);
+      assert.equal(status.chunks, summary.chunks);
+      assert.match(status.embedder, /^static:/);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('a warm run over an unchanged tree parses and embeds nothing', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    const cold = await withIndexer(ws, store, (ix) => ix.index());
+    const warm = await withIndexer(ws, store, (ix) => ix.index());
+    assert.equal(warm.indexed, 0);
+    assert.equal(warm.unchanged, cold.indexed);
+    assert.equal(warm.chunks, cold.chunks);
+  });
+
+  it('touching a file without changing it re-hashes but does not re-chunk', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    await withIndexer(ws, store, (ix) => ix.index());
+    const file = path.join(ws, fs.readdirSync(ws)[0]);
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(file, later, later);
+    const run = await withIndexer(ws, store, (ix) => ix.index());
+    assert.equal(run.indexed, 0);
+  });
+
+  it('updates, deletes and renames leave exactly what a clean run gives', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, {
+      'a.py': 'def alpha_parser(text):\n    return text.split()\n',
+      'b.js': 'function betaRenderer(node) {\n  return node.render();\n}\n',
+      'c.go': 'package c\n\nfunc GammaCounter(x int) int {\n\treturn x + 1\n}\n',
+    });
+    const store = tempDir('store');
+    await withIndexer(ws, store, async (ix) => {
+      await ix.index();
+      // update in place
+      fs.writeFileSync(path.join(ws, 'a.py'), 'def alpha_tokenizer(text):\n    return list(text)\n');
+      await ix.update([path.join(ws, 'a.py')]);
+      let hits = await ix.search('alpha tokenizer', { mode: 'bm25' });
+      assert.equal(hits[0]?.path, 'a.py');
+      assert.equal((await ix.search('alpha_parser', { mode: 'bm25' })).filter((h) => h.snippet.includes('alpha_parser')).length, 0);
+      // delete
+      fs.rmSync(path.join(ws, 'b.js'));
+      await ix.update([path.join(ws, 'b.js')]);
+      hits = await ix.search('betaRenderer', { mode: 'bm25' });
+      assert.ok(!hits.some((h) => h.path === 'b.js'), 'deleted file still found');
+      // rename
+      fs.renameSync(path.join(ws, 'c.go'), path.join(ws, 'd.go'));
+      await ix.update([path.join(ws, 'c.go'), path.join(ws, 'd.go')]);
+      hits = await ix.search('GammaCounter', { mode: 'bm25' });
+      assert.deepEqual([...new Set(hits.map((h) => h.path))], ['d.go']);
+    });
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(store), await snapshot(clean));
+  });
+
+  it('a full run notices deleted files and drops them', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    await withIndexer(ws, store, (ix) => ix.index());
+    const victim = fs.readdirSync(ws).sort()[0];
+    fs.rmSync(path.join(ws, victim));
+    const run = await withIndexer(ws, store, (ix) => ix.index());
+    assert.equal(run.deleted, 1);
+    assert.ok(!(await snapshot(store)).some((r) => r.split('|')[1] === victim));
+  });
+
+  it('survives hostile input without hanging and reports every skip', async () => {
+    const ws = tempDir('hostile');
+    writeTree(ws, {
+      'ok.ts': 'export function fine(): number {\n  return 1;\n}\n',
+      'binary.dat2': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]),
+      'huge.txt': 'y'.repeat(1024 * 1024 + 10),
+      'latin1.c': Buffer.from('/* caf\xe9 */\nint f(void) { return 0; }\n', 'latin1'),
+      'minified.js': 'var a=1;'.repeat(2000),
+      "odd name's [1] (copy).py": 'def odd():\n    pass\n',
+      'ünïcödé/файл.rb': 'def hello\n  puts "hi"\nend\n',
+      'empty.js': '',
+    });
+    execFileSync('mkfifo', [path.join(ws, 'fifo.js')]);
+    fs.symlinkSync('.', path.join(ws, 'loop'));
+    const store = tempDir('store');
+    const summary = await withIndexer(ws, store, (ix) => ix.index());
+    assert.equal(summary.failed, 0);
+    const reader = await IndexReader.open(store);
+    const paths = new Set((await snapshot(store)).map((r) => r.split('|')[1]));
+    reader.close();
+    for (const p of ['ok.ts', 'latin1.c', "odd name's [1] (copy).py", 'ünïcödé/файл.rb']) assert.ok(paths.has(p), `${p} not indexed`);
+    for (const p of ['binary.dat2', 'huge.txt', 'minified.js', 'fifo.js']) assert.ok(!paths.has(p), `${p} indexed`);
+    const ix = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: staticEmbedder, workers: 1 });
+    const problems = Object.fromEntries(ix.problems().map((p) => [p.path, p.reason]));
+    await ix.close();
+    assert.match(problems['binary.dat2'], /binary/);
+    assert.match(problems['huge.txt'], /size limit/);
+    assert.match(problems['minified.js'], /minified/);
+    assert.match(problems['fifo.js'], /FIFO/);
+    assert.match(problems['loop'], /loop/);
+  });
+
+  it('a second writer on the same store gets a clear error', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    await withIndexer(ws, store, async () => {
+      const r = cli(['index', ws, '--store', store, '--json']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /being written by another process/);
+    });
+  });
+
+  it('kill -9 at any moment, then a re-run, ends with exactly the index of a clean run', async () => {
+    const tree = realTree(400);
+    const clean = tempDir('store');
+    const cleanRun = cli(['index', tree, '--store', clean, '--json', '--workers', '2']);
+    assert.equal(cleanRun.code, 0, cleanRun.stderr);
+    const expected = await snapshot(clean);
+    const store = tempDir('store');
+    // Kill at growing delays so the kills land in scanning, mid-write and finalizing.
+    for (const delay of [400, 900, 1500, 2500]) {
+      const child = spawn(process.execPath, [cliPath, 'index', tree, '--store', store, '--json', '--workers', '2'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    const resumed = cli(['index', tree, '--store', store, '--json', '--workers', '2']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const summary = lastJson(resumed.stdout);
+    assert.equal(summary.chunks, lastJson(cleanRun.stdout).chunks);
+    assert.deepEqual(await snapshot(store), expected);
+  });
+
+  it('the CLI prints the documented JSON lines', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    const idx = cli(['index', ws, '--store', store, '--json']);
+    assert.equal(idx.code, 0, idx.stderr);
+    assert.deepEqual(Object.keys(lastJson(idx.stdout)).sort(), ['chunks', 'deleted', 'embedder', 'failed', 'files', 'indexed', 'seconds', 'skipped', 'unchanged'].sort());
+    const q = cli(['search', '--store', store, '-k', '3', '--mode', 'bm25', '--json', 'parse']);
+    const line = JSON.parse(q.stdout);
+    assert.equal(line.id, 'q');
+    assert.ok(Array.isArray(line.results) && typeof line.ms === 'number');
+    for (const r of line.results) assert.deepEqual(Object.keys(r).sort(), ['endLine', 'path', 'score', 'startLine', 'symbol']);
+    const queries = path.join(tempDir('q'), 'q.jsonl');
+    fs.writeFileSync(queries, '{"id":"a","query":"class"}\n{"id":"b","query":"function"}\n');
+    const batch = cli(['search', '--store', store, '--queries', queries, '--json']);
+    assert.deepEqual(batch.stdout.trim().split('\n').map((l) => JSON.parse(l).id), ['a', 'b']);
+    const status = lastJson(cli(['status', '--store', store, '--json']).stdout);
+    assert.ok(status.files > 0 && status.chunks > 0 && status.failed === 0 && /^static:/.test(status.embedder));
+    const bad = cli(['search', '--store', store, '--mode', 'nope', 'x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--mode/);
+  });
+});
