@@ -19,8 +19,7 @@ export const external = [
   'apache-arrow',
   'piscina',
   'onnxruntime-node',
-  'onnxruntime-web',
-  'sharp',
+  'onnxruntime-common',
 ];
 
 // Grammars the chunker loads (see src/indexer/languages.ts).
@@ -52,13 +51,14 @@ const common = {
   sourcemap: true,
   external,
   logLevel: 'warning',
+  alias: { sharp: './src/indexer/embed/sharp-stub.cjs' },
   // web-tree-sitter and transformers.js probe import.meta.url; in CJS point it at the bundle file.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: 'const importMetaUrl = require("url").pathToFileURL(__filename).href;' },
 };
 
 const builds = [
-  { entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/indexer/worker.ts', cli: 'src/cli/semindex.ts' }, outdir: dist },
+  { entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/indexer/worker.ts', cli: 'src/cli/semindex.ts', bench: 'src/cli/bench.ts' }, outdir: dist },
   { entryPoints: testEntries('test/unit'), outdir: path.join(dist, 'test/unit') },
   { entryPoints: [...testEntries('test/e2e/host'), ...(fs.existsSync(path.join(root, 'test/e2e/host/runner.ts')) ? ['test/e2e/host/runner.ts'] : [])], outdir: path.join(dist, 'test/e2e/host') },
 ].filter((b) => (Array.isArray(b.entryPoints) ? b.entryPoints.length : Object.values(b.entryPoints).every((e) => fs.existsSync(path.join(root, e)))));
