@@ -151,7 +151,7 @@ export class ChunkStore {
   }
 
   async vectorSearch(vector: Float32Array, limit: number): Promise<StoredHit[]> {
-    const rows = await this.table.vectorSearch(vector).distanceType('cosine').select(HIT_COLUMNS).limit(limit).toArray();
+    const rows = await this.table.vectorSearch(vector).distanceType('cosine').select([...HIT_COLUMNS, '_distance']).limit(limit).toArray();
     return rows.map((r) => toHit(r, r._distance));
   }
 
@@ -160,7 +160,7 @@ export class ChunkStore {
       this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
       if (!this.ftsReady) return [];
     }
-    const rows = await this.table.query().fullTextSearch(query, { columns: 'fts' }).select(HIT_COLUMNS).limit(limit).toArray();
+    const rows = await this.table.query().fullTextSearch(query, { columns: 'fts' }).select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
     return rows.map((r) => toHit(r, r._score));
   }
 

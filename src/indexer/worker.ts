@@ -93,7 +93,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       continue;
     }
     try {
-      const chunks = chunker.chunk(file.path, outcome.text);
+      const chunks = await chunker.chunk(file.path, outcome.text);
       const first = rows.length;
       for (const c of chunks) {
         rows.push({

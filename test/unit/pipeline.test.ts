@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Indexer } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
-import { cliPath, fixtureWorkspace, realTree, snapshot, tempDir, writeTree } from './helpers';
+import { cliPath, fixtureWorkspace, realTree, repoRoot, snapshot, tempDir, writeTree } from './helpers';
 
 const staticEmbedder = { kind: 'static' as const };
 
@@ -181,6 +181,48 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     const summary = lastJson(resumed.stdout);
     assert.equal(summary.chunks, lastJson(cleanRun.stdout).chunks);
     assert.deepEqual(await snapshot(store), expected);
+  });
+
+  it('switching embedder builds a new index beside the old one, which serves until the new one is complete', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    const files = fs.readdirSync(ws).length;
+    await withIndexer(ws, store, (ix) => ix.index());
+    const model = path.join(repoRoot, 'test/fixtures/tiny-model');
+    const tx = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'transformers', modelDir: model }, workers: 2 });
+    try {
+      assert.equal(tx.isBuilding, true);
+      // Before the new index is complete, readers still get the static one.
+      const before = await IndexReader.open(store);
+      assert.match((await before.status()).embedder, /^static:/);
+      before.close();
+      tx.on('progress', (p) => p.phase === 'indexing' && tx.cancel());
+      const cancelled = await tx.index();
+      assert.equal(cancelled.cancelled, true);
+      assert.equal(tx.isBuilding, true, 'a cancelled build must not replace the serving index');
+    } finally {
+      await tx.close();
+    }
+    const again = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'transformers', modelDir: model }, workers: 2 });
+    try {
+      const run = await again.index();
+      assert.equal(run.indexed + run.unchanged, files);
+      assert.equal(again.isBuilding, false);
+    } finally {
+      await again.close();
+    }
+    const reader = await IndexReader.open(store);
+    try {
+      const status = await reader.status();
+      assert.match(status.embedder, /^transformers:tiny-model@/);
+      assert.equal(status.dim, 32);
+      assert.equal(status.files, files);
+      assert.ok((await reader.search('parse header', { mode: 'vector' })).length > 0);
+    } finally {
+      reader.close();
+    }
+    // Only the new index remains on disk.
+    assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
   it('the CLI prints the documented JSON lines', async () => {

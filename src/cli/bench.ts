@@ -1,0 +1,188 @@
+// npm run bench -- --corpus <dir> [--workers N] [--embedder static|transformers] [--model <dir>]
+//                  [--scaling 1,2,4] [--update-samples 50] [--queries 400] [--json]
+// Measures, in one run, the figures of the speed issue: parse-only rate (the physical limit of
+// this pipeline), the cold index rate and its ratio to it, warm re-run, save→searchable latency,
+// hybrid search latency, peak RSS, and cold runs at several worker counts. Prints a table
+// and one JSON object (last line).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Piscina } from 'piscina';
+import { Indexer, type RunSummary } from '../indexer/indexer';
+import { resources } from '../indexer/resources';
+import { scan } from '../indexer/scan';
+import type { EmbedderConfig } from '../indexer/types';
+import type { FileTask } from '../indexer/worker';
+
+const { values } = parseArgs({
+  options: {
+    corpus: { type: 'string' },
+    workers: { type: 'string' },
+    embedder: { type: 'string', default: 'static' },
+    model: { type: 'string' },
+    scaling: { type: 'string', default: '1,2,4' },
+    'update-samples': { type: 'string', default: '50' },
+    queries: { type: 'string', default: '400' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+if (!values.corpus) {
+  console.error('usage: npm run bench -- --corpus <dir> [--workers N] [--embedder static|transformers] [--model <dir>] [--scaling 1,2,4]');
+  process.exit(2);
+}
+const corpus = path.resolve(values.corpus);
+const workers = Number(values.workers ?? Math.max(1, os.availableParallelism() - 1));
+const embedder: EmbedderConfig = values.embedder === 'transformers' ? { kind: 'transformers', modelDir: path.resolve(values.model ?? '') } : { kind: 'static' };
+const roots = [{ name: '', path: corpus }];
+const log = (s: string) => process.stderr.write(s + '\n');
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const round = (x: number, d = 1) => Number(x.toFixed(d));
+
+let peakRss = 0;
+const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+
+function tempStore(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'semindex-bench-'));
+}
+
+/** Reading + tree-sitter parsing of the same files, same threads and batches, nothing else. */
+async function parseOnly(files: FileTask[], threads: number): Promise<number> {
+  const pool = new Piscina({ filename: resources.workerScript(), name: 'parseOnly', minThreads: threads, maxThreads: threads });
+  // Warm the threads (grammar loading) outside the timed part, as the indexer's pool is warm too.
+  await Promise.all(Array.from({ length: threads }, () => pool.run({ files: files.slice(0, 1) })));
+  const t0 = performance.now();
+  const batches: FileTask[][] = [];
+  for (let i = 0; i < files.length; i += 24) batches.push(files.slice(i, i + 24));
+  await Promise.all(batches.map((b) => pool.run({ files: b })));
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.destroy();
+  return files.length / seconds;
+}
+
+async function coldRun(threads: number): Promise<{ summary: RunSummary; store: string }> {
+  const store = tempStore();
+  const ix = await Indexer.open({ storeDir: store, roots, embedder, workers: threads, owner: 'bench' });
+  try {
+    const summary = await ix.index();
+    return { summary, store };
+  } finally {
+    await ix.close();
+  }
+}
+
+/** A file of 1–2k lines (the "typical file" of the update figure), else the largest one. */
+function pickUpdateFile(files: { abs: string; size: number }[]): string {
+  let best: string | undefined;
+  for (const f of files) {
+    const lines = fs.readFileSync(f.abs, 'utf8').split('\n').length;
+    if (lines >= 1000 && lines <= 2000) return f.abs;
+    best ??= f.abs;
+  }
+  return best!;
+}
+
+async function main() {
+  log(`corpus ${corpus}, ${workers} worker(s), embedder ${embedder.kind}`);
+  const scanned = await scan(roots);
+  const tasks: FileTask[] = scanned.files.map((f) => ({ root: '', path: f.path, abs: f.abs }));
+  log(`${tasks.length} files (${scanned.skipped.length} skipped by the scan)`);
+
+  const parseRate = await parseOnly(tasks, workers);
+  log(`parse-only: ${round(parseRate)} files/s`);
+
+  const cold = await coldRun(workers);
+  const coldRate = cold.summary.indexed / cold.summary.seconds;
+  log(`cold: ${cold.summary.indexed} files, ${cold.summary.chunks} chunks in ${cold.summary.seconds}s`);
+
+  const ix = await Indexer.open({ storeDir: cold.store, roots, embedder, workers, owner: 'bench' });
+  const warm = await ix.index();
+  log(`warm: ${warm.seconds}s`);
+
+  // Save → searchable: append a unique word to a typical file, re-index it, search until found.
+  const updateFile = pickUpdateFile(scanned.files);
+  const original = fs.readFileSync(updateFile);
+  const updateMs: number[] = [];
+  const samples = Number(values['update-samples']);
+  try {
+    for (let i = 0; i < samples; i++) {
+      const word = `zqxbench${i}marker`;
+      const t0 = performance.now();
+      fs.writeFileSync(updateFile, Buffer.concat([original, Buffer.from(`\n// ${word}\n`)]));
+      await ix.update([updateFile]);
+      const hits = await ix.search(word, { k: 1, mode: 'hybrid' });
+      updateMs.push(performance.now() - t0);
+      if (!hits.length || !hits[0].snippet.includes(word)) throw new Error(`update ${i}: the change was not searchable`);
+    }
+  } finally {
+    fs.writeFileSync(updateFile, original);
+    await ix.update([updateFile]);
+  }
+  log(`update p50 ${round(percentile(updateMs, 50))} ms, p95 ${round(percentile(updateMs, 95))} ms`);
+
+  // Hybrid search: queries made of identifier words from the corpus (deterministic sample).
+  const words = [...new Set(fs.readFileSync(tasks[0].abs, 'utf8').match(/[A-Za-z_]{4,}/g) ?? [])];
+  for (const t of tasks.slice(0, 200)) words.push(...(fs.readFileSync(t.abs, 'utf8').match(/[A-Za-z_]{5,}/g) ?? []).slice(0, 5));
+  const queryCount = Number(values.queries);
+  const searchMs: number[] = [];
+  await ix.search('warm up', { k: 10 });
+  for (let i = 0; i < queryCount; i++) {
+    const q = `${words[(i * 7919) % words.length]} ${words[(i * 104729 + 13) % words.length]}`;
+    const t0 = performance.now();
+    await ix.search(q, { k: 10, mode: 'hybrid' });
+    searchMs.push(performance.now() - t0);
+  }
+  const chunks = (await ix.stats()).chunks;
+  await ix.close();
+  log(`search p50 ${round(percentile(searchMs, 50))} ms, p95 ${round(percentile(searchMs, 95))} ms over ${chunks} chunks`);
+
+  const scaling: Record<string, number> = {};
+  for (const n of values.scaling!.split(',').map(Number).filter((n) => n > 0)) {
+    const run = n === workers ? cold : await coldRun(n);
+    scaling[String(n)] = round(run.summary.indexed / run.summary.seconds);
+    if (run !== cold) fs.rmSync(run.store, { recursive: true, force: true });
+    log(`cold at ${n} worker(s): ${scaling[String(n)]} files/s`);
+  }
+  fs.rmSync(cold.store, { recursive: true, force: true });
+
+  clearInterval(rssTimer);
+  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  const result = {
+    corpus,
+    files: cold.summary.indexed,
+    workers,
+    embedder: cold.summary.embedder,
+    parseOnlyFilesPerSec: round(parseRate),
+    coldFilesPerSec: round(coldRate),
+    ratio: round(coldRate / parseRate, 3),
+    coldSeconds: cold.summary.seconds,
+    chunks: cold.summary.chunks,
+    chunksPerSec: round(cold.summary.chunks / cold.summary.seconds),
+    warmSeconds: warm.seconds,
+    updateMs: { p50: round(percentile(updateMs, 50)), p95: round(percentile(updateMs, 95)), samples: updateMs.length },
+    searchMs: { p50: round(percentile(searchMs, 50), 2), p95: round(percentile(searchMs, 95), 2), queries: searchMs.length, chunks },
+    peakRssMb: round(peakRss / 1048576),
+    scaling,
+  };
+  if (!values.json) {
+    console.log('| figure | value |\n|---|---|');
+    console.log(`| parse-only (read + tree-sitter) | ${result.parseOnlyFilesPerSec} files/s |`);
+    console.log(`| cold index | ${result.coldFilesPerSec} files/s (${result.ratio} × parse-only), ${result.chunksPerSec} chunks/s |`);
+    console.log(`| warm re-index, nothing changed | ${result.warmSeconds} s |`);
+    console.log(`| save → searchable | p50 ${result.updateMs.p50} ms, p95 ${result.updateMs.p95} ms |`);
+    console.log(`| hybrid search top-10 (${chunks} chunks) | p50 ${result.searchMs.p50} ms, p95 ${result.searchMs.p95} ms |`);
+    console.log(`| peak RSS | ${result.peakRssMb} MB |`);
+    console.log(`| cold at ${Object.keys(scaling).join('/')} workers | ${Object.values(scaling).join(' / ')} files/s |`);
+  }
+  console.log(JSON.stringify(result));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
