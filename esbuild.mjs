@@ -51,6 +51,8 @@ const common = {
   sourcemap: true,
   external,
   logLevel: 'warning',
+  // mocha's parallel mode (unused in the extension host) resolves files esbuild cannot see.
+  logOverride: { 'require-resolve-not-external': 'silent' },
   alias: { sharp: './src/indexer/embed/sharp-stub.cjs' },
   // web-tree-sitter and transformers.js probe import.meta.url; in CJS point it at the bundle file.
   define: { 'import.meta.url': 'importMetaUrl' },

@@ -32,6 +32,8 @@ type Limits = Required<Pick<ChunkerOptions, 'maxChunkLines' | 'maxChunkChars' | 
  *  one-liners, type aliases, getters) are left to windows instead of flooding the index with 1-line chunks. */
 const TINY_LINES = 2;
 const TINY_RUN = 4;
+/** A module header this short, directly above the module's first member, becomes part of that member's chunk. */
+const MODULE_HEADER_LINES = 2;
 /** At most this many closing lines (`}`, `});`, `end`) join the chunk above instead of making their own. */
 const CLOSING_LINES = 3;
 /** A closing line: starts with a closing bracket or separator, `end` (Ruby) or `#endif`. */
@@ -96,6 +98,20 @@ export class Chunker {
     }
     pieces ??= new Cutter(lines, this.limits).windowsOnly();
     return toChunks(pieces, lines, relPath, language);
+  }
+
+  /**
+   * Parses the file and throws the tree away: the physical limit of this stage, which the
+   * benchmark compares the whole pipeline against. Returns the number of syntax nodes' root children.
+   */
+  async parseOnly(relPath: string, text: string): Promise<number> {
+    const grammar = await this.grammar(languageOf(relPath));
+    if (!grammar) return 0;
+    const tree = grammar.parser.parse(text);
+    if (!tree) return 0;
+    const n = tree.rootNode.childCount;
+    tree.delete();
+    return n;
   }
 
   private grammar(language: string): Promise<Grammar | null> {
@@ -287,7 +303,13 @@ class Cutter {
       const lead: Leading = { start: -1, end: -1, prevEnd: c.scope.startPosition.row, prevNode: null };
       this.scan(c.scope, { prefix: isType ? c.symbol : '', inType: isType }, members, lead);
       const kept = dropTinyRuns(members);
-      if (kept.length > 0) {
+      const first = kept[0];
+      if (first && c.kind === 'module' && first.start - c.start <= MODULE_HEADER_LINES && !this.lines.anyBlank(c.start, first.start - 1)) {
+        // `module Api` / `namespace X {` right above the first member: context for that member
+        // rather than a one-line chunk of its own (Ruby files nest two or three of these).
+        first.start = c.start;
+      }
+      if (first) {
         this.level(kept, c.start, c.end, c.kind, c.symbol, maxChunkLines);
         return;
       }
@@ -417,6 +439,12 @@ class Lines {
   /** Characters of rows a..b. */
   chars(a: number, b: number): number {
     return this.endOf(b) - this.starts[a];
+  }
+
+  /** Whether any row in a..b is blank. */
+  anyBlank(a: number, b: number): boolean {
+    for (let row = a; row <= b; row++) if (this.blank(row)) return true;
+    return false;
   }
 
   /** First non-blank row in from..to, or to + 1. */

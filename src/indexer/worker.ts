@@ -149,6 +149,26 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
   } as never);
 }
 
+/**
+ * Piscina task `parseOnly` (benchmark baseline): read and tree-sitter-parse the same files,
+ * nothing else — no vetting beyond what parsing needs, no chunking, no embedding, no results.
+ */
+export async function parseOnly(task: { files: FileTask[] }): Promise<number> {
+  const chunker = await (parseChunker ??= Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() }));
+  let nodes = 0;
+  for (const file of task.files) {
+    try {
+      const bytes = fs.readFileSync(file.abs);
+      nodes += await chunker.parseOnly(file.path, bytes.toString('utf8'));
+    } catch {
+      // A file the indexer would skip or fail costs the baseline nothing either.
+    }
+  }
+  return nodes;
+}
+
+let parseChunker: Promise<Chunker> | undefined;
+
 /** Reads and vets one file. Never opens anything but a regular file; never blocks on a FIFO. */
 function readFile(file: FileTask, config: WorkerConfig): { result: FileOutcome; text?: string } {
   const result: FileOutcome = { root: file.root, path: file.path, status: 'skipped', size: 0, mtimeMs: 0, hash: '', first: 0, count: 0 };
