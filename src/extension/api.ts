@@ -1,0 +1,35 @@
+// What activate() returns, for end-to-end tests in a real VS Code:
+//   const api = vscode.extensions.getExtension('semindex.semindex')!.exports as SemindexApi;
+//   await vscode.commands.executeCommand('semindex.indexWorkspace'); await api.whenIdle();
+//   assert.equal(api.state().phase, 'ready'); const hits = await api.search('parse config');
+import type { Indexer } from '../indexer/indexer';
+import type { SearchOptions, SearchResult } from '../indexer/search';
+import type { Ctx } from './ctx';
+import type { IndexState } from './indexState';
+
+export interface ApiState extends IndexState {
+  /** Share (0..1) of files searches cover (= coverage); null when unknown. */
+  progress: number | null;
+}
+
+export interface SemindexApi {
+  /** Searches the index the way the search view does (opens it first if needed). */
+  search(query: string, opts?: SearchOptions): Promise<SearchResult[]>;
+  state(): ApiState;
+  /** The open engine, or undefined (not opened yet, busy, closed). */
+  indexer(): Indexer | undefined;
+  /** Resolves when nothing is opening, indexing, updating, or waiting in a watcher batch. */
+  whenIdle(): Promise<void>;
+}
+
+export function testApi(ctx: Ctx): SemindexApi {
+  return {
+    search: (query, opts) => ctx.search(query, opts),
+    state: () => {
+      const s = ctx.state();
+      return { ...s, progress: s.coverage };
+    },
+    indexer: () => ctx.indexer,
+    whenIdle: () => ctx.whenIdle(),
+  };
+}

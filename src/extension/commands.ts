@@ -1,0 +1,82 @@
+// One small function per command. They start work and return: progress shows in the status bar
+// and the progress panel, and the test API's whenIdle() waits for the work itself.
+import * as vscode from 'vscode';
+import type { Ctx, IndexRequestOutcome } from './ctx';
+import { MAX_QUERY_LENGTH } from './messages';
+import { ProgressPanel } from './progressPanel';
+import { SearchViewProvider } from './searchView';
+
+export interface CommandDeps {
+  ctx: Ctx;
+  searchView: SearchViewProvider;
+  extensionUri: vscode.Uri;
+}
+
+type Command = (deps: CommandDeps) => unknown;
+
+export const COMMANDS: Record<string, Command> = {
+  'semindex.indexWorkspace': indexWorkspace,
+  'semindex.pauseIndexing': pauseIndexing,
+  'semindex.resumeIndexing': resumeIndexing,
+  'semindex.cancelIndexing': cancelIndexing,
+  'semindex.rebuildIndex': rebuildIndex,
+  'semindex.search': search,
+  'semindex.showProgress': showProgress,
+};
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, run]) => vscode.commands.registerCommand(id, () => run(deps)));
+}
+
+/** False (and says so) when there is no folder to index. */
+function needFolder(ctx: Ctx): boolean {
+  if (ctx.hasFolder) return true;
+  void vscode.window.showInformationMessage('Semindex: open a folder first.', 'Open Folder').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('vscode.openFolder');
+  });
+  return false;
+}
+
+function nothingRunning(): void {
+  void vscode.window.showInformationMessage('Semindex: nothing is being indexed.');
+}
+
+async function indexWorkspace({ ctx, extensionUri }: CommandDeps): Promise<IndexRequestOutcome | undefined> {
+  if (!needFolder(ctx)) return undefined;
+  const outcome = await ctx.indexWorkspace();
+  if (outcome === 'running') {
+    void vscode.window.showInformationMessage('Semindex is already indexing this workspace.', 'Show Progress').then((choice) => {
+      if (choice) ProgressPanel.show(extensionUri, ctx);
+    });
+  }
+  return outcome;
+}
+
+function pauseIndexing({ ctx }: CommandDeps): void {
+  if (needFolder(ctx) && !ctx.pause()) nothingRunning();
+}
+
+function resumeIndexing({ ctx }: CommandDeps): void {
+  if (needFolder(ctx) && !ctx.resume()) void vscode.window.showInformationMessage('Semindex: indexing is not paused.');
+}
+
+function cancelIndexing({ ctx }: CommandDeps): void {
+  if (needFolder(ctx) && !ctx.cancel()) nothingRunning();
+}
+
+async function rebuildIndex({ ctx }: CommandDeps): Promise<void> {
+  if (needFolder(ctx)) await ctx.rebuild();
+}
+
+/** Focuses the search view, with the editor's selection (first line, if any) as the query. */
+async function search({ searchView }: CommandDeps): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+  const query = selected.split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ').slice(0, MAX_QUERY_LENGTH) ?? '';
+  await vscode.commands.executeCommand(`${SearchViewProvider.viewType}.focus`);
+  searchView.seed(query);
+}
+
+function showProgress({ ctx, extensionUri }: CommandDeps): void {
+  ProgressPanel.show(extensionUri, ctx);
+}

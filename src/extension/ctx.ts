@@ -1,0 +1,592 @@
+// The lifetime of everything the extension holds: the engine (opened on first use, closed on
+// deactivate), the external-change watcher, the facts the index state is derived from, and the
+// output log. Opening, closing and clearing the index are serialised here, so a settings change
+// during a rebuild or a save during a reopen can never interleave with each other.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FailedFile, Indexer, Progress } from '../indexer/indexer';
+import { StoreLayout } from '../indexer/layout';
+import { StoreBusyError, StoreLock } from '../indexer/lock';
+import type { IndexReader } from '../indexer/reader';
+import { type Root, relativeToRoots } from '../indexer/scan';
+import type { SearchOptions, SearchResult } from '../indexer/search';
+import { Config, type SettingsChange } from './config';
+import { type IndexFacts, type IndexState, type IndexStats, deriveState, runCoverage } from './indexState';
+import { rootsFor } from './roots';
+import { type EmbedderKind, SECTION, SettingsError, indexerOptions, needsReindex } from './settings';
+import { ExternalChangeWatcher } from './watcher';
+
+// The engine is loaded on first use: activating the extension must not load LanceDB's native
+// module or the embedder when the user never searches.
+const loadEngine = () => import('../indexer/indexer');
+const loadReader = () => import('../indexer/reader');
+
+/** Settings edits arrive keystroke by keystroke from settings.json: wait for a pause. */
+const REOPEN_DELAY_MS = 500;
+/** Size on disk and catalog counts are refreshed at most this often during a run. */
+const STATS_INTERVAL_MS = 2000;
+
+export type IndexRequestOutcome = 'started' | 'resumed' | 'running' | 'unavailable';
+
+function errorMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/^semindex: /, '');
+}
+
+export class Ctx implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly config: Config;
+  private engine: Indexer | undefined;
+  /** Embedder kind the open engine was created with. */
+  private engineKind: EmbedderKind | undefined;
+  /** Read-only view of the active index: while another process holds the lock, or while a new index for a changed embedder is built. */
+  private reader: IndexReader | undefined;
+  private readerOpening: Promise<IndexReader | undefined> | undefined;
+  private watcher: ExternalChangeWatcher | undefined;
+  private run: Promise<void> | undefined;
+  private readonly updates = new Set<Promise<void>>();
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  /** Everything under way, for whenIdle(). */
+  private readonly busy = new Set<Promise<unknown>>();
+  private progress: Progress | undefined;
+  private stats: IndexStats | undefined;
+  private problemList: FailedFile[] = [];
+  private lastRunCoverage: number | undefined;
+  private problem: IndexFacts['problem'];
+  private transition: string | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private reopenReasons = new Set<string>();
+  private statsTimer: NodeJS.Timeout | undefined;
+  private changeQueued = false;
+  private closed = false;
+  private readonly emitter = new vscode.EventEmitter<IndexState>();
+  /** Fires (coalesced) whenever the index state may have changed. */
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Semindex', { log: true });
+    this.config = new Config();
+    this.disposables.push(
+      this.log,
+      this.config,
+      this.emitter,
+      this.config.onDidChange((change) => this.onSettingsChanged(change)),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleReopen('workspace folders changed')),
+      vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc)),
+    );
+  }
+
+  // ——— where things are ———
+
+  /** The store in workspace storage, or undefined without a folder (or on a non-file storage). */
+  get storeDir(): string | undefined {
+    const uri = this.context.storageUri;
+    return uri?.scheme === 'file' ? path.join(uri.fsPath, 'index') : undefined;
+  }
+
+  roots(): Root[] {
+    return rootsFor((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, scheme: f.uri.scheme, fsPath: f.uri.fsPath })));
+  }
+
+  /** A folder is open that can be indexed (and there is workspace storage for the index). */
+  get hasFolder(): boolean {
+    return !!this.storeDir && this.roots().length > 0;
+  }
+
+  private hasStore(): boolean {
+    const dir = this.storeDir;
+    return !!dir && new StoreLayout(dir).exists();
+  }
+
+  /** The open engine, if any (the test API hands it out). */
+  get indexer(): Indexer | undefined {
+    return this.engine;
+  }
+
+  // ——— state ———
+
+  state(): IndexState {
+    const roots = this.roots();
+    const engine = this.engine;
+    const reader = this.reader;
+    let embedder: IndexFacts['embedder'];
+    if (engine) embedder = { kind: this.engineKind ?? 'static', description: engine.embedder.description };
+    else if (reader) embedder = { kind: reader.info.embedder.kind, description: reader.embedder.description };
+    return deriveState({
+      hasFolder: !!this.storeDir && roots.length > 0,
+      multiRoot: roots.length > 1,
+      hasStore: this.hasStore(),
+      transition: this.transition,
+      engineOpen: !!engine,
+      fullRun: !!this.run,
+      progress: this.progress,
+      stats: this.stats,
+      lastRunCoverage: this.lastRunCoverage,
+      problem: this.problem,
+      embedder,
+      building: engine?.isBuilding ?? false,
+      lastFullRun: engine?.indexInfo.lastFullRun ?? reader?.info.lastFullRun,
+      lastIncrementalRun: engine?.indexInfo.lastIncrementalRun ?? reader?.info.lastIncrementalRun,
+    });
+  }
+
+  /** Files that failed or were skipped, as of the last stats refresh. */
+  problems(): readonly FailedFile[] {
+    return this.problemList;
+  }
+
+  private changed(): void {
+    if (this.changeQueued || this.closed) return;
+    this.changeQueued = true;
+    setImmediate(() => {
+      this.changeQueued = false;
+      if (!this.closed) this.emitter.fire(this.state());
+    });
+  }
+
+  private setTransition(what: string | undefined): void {
+    this.transition = what;
+    this.changed();
+  }
+
+  // ——— what the commands ask for ———
+
+  /** On activation: an index that exists is brought up to date (and an interrupted run resumed). */
+  startup(): void {
+    if (!this.hasFolder) return;
+    if (this.config.settings.indexOnStartup && this.hasStore()) {
+      this.log.info('indexOnStartup: bringing the existing index up to date');
+      void this.indexWorkspace();
+    }
+  }
+
+  /** Opens the index if needed and starts a full run (resumes a paused one). Resolves once started. */
+  indexWorkspace(): Promise<IndexRequestOutcome> {
+    return this.serial(async () => {
+      const engine = await this.openEngine();
+      if (!engine) return 'unavailable';
+      if (this.run) {
+        if (!engine.isPaused) return 'running';
+        engine.resume();
+        return 'resumed';
+      }
+      this.startRun(engine);
+      return 'started';
+    });
+  }
+
+  /** False when nothing is running. */
+  pause(): boolean {
+    if (!this.engine || !this.run) return false;
+    this.engine.pause();
+    this.log.info('indexing paused');
+    return true;
+  }
+
+  resume(): boolean {
+    if (!this.engine || !this.run || !this.engine.isPaused) return false;
+    this.engine.resume();
+    this.log.info('indexing resumed');
+    return true;
+  }
+
+  cancel(): boolean {
+    if (!this.engine || !this.run) return false;
+    this.engine.cancel();
+    this.log.info('indexing cancelled; files in flight are written first');
+    return true;
+  }
+
+  /** Clear and index: close the engine, delete the store, reopen, index. */
+  rebuild(): Promise<void> {
+    this.engine?.cancel();
+    return this.serial(async () => {
+      const storeDir = this.storeDir;
+      if (!storeDir || this.closed) return;
+      await this.closeEngine('clearing the index');
+      this.setTransition('clearing the index');
+      try {
+        await wipeStore(storeDir);
+        this.log.info(`cleared the index in ${storeDir}`);
+      } catch (err) {
+        this.setTransition(undefined);
+        this.reportOpenError(err);
+        return;
+      }
+      // The transition goes on into openEngine's, so no "not indexed" flashes in between.
+      this.lastRunCoverage = undefined;
+      const engine = await this.openEngine();
+      if (engine) this.startRun(engine);
+    });
+  }
+
+  /** Searches the index (what is indexed so far while a run goes on). */
+  async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
+    const source = await this.searchSource();
+    return source ? source.search(query, opts) : [];
+  }
+
+  /** Resolves when nothing is opening, indexing, updating or waiting in a watcher batch. */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      const pending: Promise<unknown>[] = [...this.busy];
+      if (this.watcher?.pending) pending.push(this.watcher.settled());
+      if (this.reopenTimer) pending.push(new Promise((r) => setTimeout(r, 50)));
+      if (!pending.length) return;
+      await Promise.allSettled(pending);
+    }
+  }
+
+  // ——— engine lifetime ———
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.lifecycle.then(op, op);
+    this.lifecycle = next.catch(() => undefined);
+    return this.track(next);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.busy.add(p);
+    const forget = () => this.busy.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Call only inside serial(). */
+  private async openEngine(): Promise<Indexer | undefined> {
+    if (this.engine) return this.engine;
+    const storeDir = this.storeDir;
+    const roots = this.roots();
+    if (!storeDir || !roots.length || this.closed) return undefined;
+    this.setTransition('opening the index');
+    try {
+      const settings = this.config.settings;
+      const opts = indexerOptions(settings, roots, storeDir);
+      const { Indexer } = await loadEngine();
+      const engine = await Indexer.open(opts);
+      if (this.closed) {
+        await engine.close();
+        return undefined;
+      }
+      this.attach(engine);
+      this.engine = engine;
+      this.engineKind = settings.embedder;
+      this.progress = engine.currentProgress;
+      this.problem = undefined;
+      this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; embedder: ${engine.embedder.description}`);
+      if (engine.isBuilding) this.log.info('building a new index for this embedder beside the previous one, which answers searches until the new one is complete');
+      else await this.closeReader();
+      this.syncWatcher();
+      await this.refreshStats();
+      return engine;
+    } catch (err) {
+      this.reportOpenError(err);
+      return undefined;
+    } finally {
+      this.setTransition(undefined);
+    }
+  }
+
+  private attach(engine: Indexer): void {
+    engine.on('progress', (p: Progress) => {
+      if (this.engine !== engine) return;
+      this.progress = p;
+      this.refreshStatsSoon();
+      this.changed();
+    });
+    engine.on('warning', (msg: string) => this.log.warn(msg));
+    engine.on('error', (err: unknown) => {
+      this.log.error(`index write failed: ${errorMessage(err)}`);
+      if (this.engine === engine) this.showError(`Semindex: writing the index failed: ${errorMessage(err)}`);
+    });
+  }
+
+  private startRun(engine: Indexer): void {
+    if (this.run) return;
+    if (engine.isPaused) engine.resume();
+    this.lastRunCoverage = undefined;
+    const started = Date.now();
+    // Assigned before the run starts, so its first progress event already counts as a full run.
+    const run: Promise<void> = Promise.resolve().then(async () => {
+      this.log.info(`indexing started (${this.roots().length} folder(s))`);
+      try {
+        const s = await engine.index();
+        this.lastRunCoverage = s.cancelled ? (runCoverage(this.progress) ?? 0) : 1;
+        this.log.info(
+          `indexing ${s.cancelled ? 'cancelled' : 'done'}: ${s.files} files — ${s.indexed} indexed, ${s.unchanged} unchanged, ${s.skipped} skipped, ` +
+            `${s.failed} failed, ${s.deleted} removed; ${s.chunks} chunks in ${s.seconds}s`,
+        );
+        if (s.failed) this.log.warn(`${s.failed} file(s) failed; "Semindex: Show Index Progress" lists them with reasons`);
+        if (!engine.isBuilding) await this.closeReader();
+      } catch (err) {
+        this.lastRunCoverage = runCoverage(this.progress) ?? 0;
+        if (this.engine === engine) {
+          this.log.error(`indexing failed after ${((Date.now() - started) / 1000).toFixed(1)}s: ${errorMessage(err)}`);
+          this.showError(`Semindex: indexing failed: ${errorMessage(err)}`);
+        }
+      } finally {
+        if (this.run === run) this.run = undefined;
+        await this.refreshStats();
+        this.changed();
+      }
+    });
+    this.run = run;
+    this.track(run);
+    this.changed();
+  }
+
+  /** Call only inside serial(). Cancels a run, lets in-flight work finish, releases the lock. */
+  private async closeEngine(transition: string): Promise<void> {
+    await this.stopWatcher();
+    await this.closeReader();
+    const engine = this.engine;
+    if (!engine) return;
+    this.setTransition(transition);
+    this.engine = undefined;
+    engine.cancel();
+    await Promise.allSettled([this.run, ...this.updates]);
+    try {
+      await engine.close();
+    } catch (err) {
+      this.log.error(`closing the index: ${errorMessage(err)}`);
+    }
+    this.progress = undefined;
+    this.stats = undefined;
+    this.problemList = [];
+    this.setTransition(undefined);
+  }
+
+  private onSettingsChanged(change: SettingsChange): void {
+    this.log.info(`settings changed: ${change.changed.map((k) => `${SECTION}.${k}`).join(', ')}`);
+    if (change.changed.includes('watchExternalChanges')) this.syncWatcher();
+    if (needsReindex(change.changed, change.before, change.after)) this.scheduleReopen(`settings changed (${change.changed.join(', ')})`);
+  }
+
+  /** Reopen with the current settings and roots, then index (only what the change affects is redone). */
+  private scheduleReopen(reason: string): void {
+    // Nothing open and nothing failed: the next open simply uses the new settings.
+    if (!this.engine && !this.problem) return;
+    this.reopenReasons.add(reason);
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      const why = [...this.reopenReasons].join('; ');
+      this.reopenReasons.clear();
+      this.engine?.cancel();
+      void this.serial(async () => {
+        if (this.closed) return;
+        this.log.info(`reopening the index: ${why}`);
+        await this.closeEngine('applying the new settings');
+        const engine = await this.openEngine();
+        if (engine) this.startRun(engine);
+      });
+    }, REOPEN_DELAY_MS);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    if (this.statsTimer) clearTimeout(this.statsTimer);
+    this.reopenTimer = this.statsTimer = undefined;
+    this.engine?.cancel();
+    // Queued behind whatever is opening; nothing new opens once closed is set.
+    const closing = this.serial(() => this.closeEngine('closing the index'));
+    this.closed = true;
+    await closing;
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  dispose(): void {
+    void this.close();
+  }
+
+  // ——— incremental updates ———
+
+  private onSaved(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file') return;
+    void this.updateFiles([doc.uri.fsPath], 'save');
+    this.watcher?.recheck(doc.uri.fsPath);
+  }
+
+  /** Re-indexes these files at user priority; ignored while no index is open (the next run sees them). */
+  updateFiles(absPaths: string[], why: string): Promise<void> {
+    const engine = this.engine;
+    if (!engine || this.transition || this.closed) return Promise.resolve();
+    const roots = this.roots();
+    const inside = absPaths.filter((p) => relativeToRoots(roots, p));
+    if (!inside.length) return Promise.resolve();
+    const update: Promise<void> = engine.update(inside).then(
+      (s) => {
+        const what = inside.length === 1 ? (relativeToRoots(roots, inside[0])?.path ?? inside[0]) : `${inside.length} files`;
+        const line = `update (${why}): ${what} — ${s.indexed} indexed, ${s.deleted} removed, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds}s`;
+        if (s.indexed || s.deleted || s.failed) this.log.info(line);
+        else this.log.trace(line);
+      },
+      (err) => this.log.error(`update (${why}) failed: ${errorMessage(err)}`),
+    );
+    const tracked = update.finally(async () => {
+      this.updates.delete(tracked);
+      await this.refreshStats();
+      this.changed();
+    });
+    this.updates.add(tracked);
+    return this.track(tracked);
+  }
+
+  private syncWatcher(): void {
+    const want = !!this.engine && this.config.settings.watchExternalChanges && !this.closed;
+    if (want && !this.watcher) {
+      const roots = this.roots();
+      let warned = false;
+      this.watcher = new ExternalChangeWatcher({
+        roots,
+        ignoredDirs: this.storeDir ? [this.storeDir] : [],
+        onChanges: (paths) => this.updateFiles(paths, 'external change'),
+        onError: (err) => {
+          const code = (err as NodeJS.ErrnoException)?.code;
+          if (code === 'ENOSPC' && !warned) {
+            warned = true;
+            this.log.warn('the system limit on file watchers is reached (fs.inotify.max_user_watches): external changes may be missed; saves in VS Code are still indexed');
+          } else if (code !== 'ENOSPC') this.log.warn(`file watcher: ${errorMessage(err)}`);
+        },
+      });
+      this.log.info(`watching ${roots.length} folder(s) for external changes`);
+    } else if (!want && this.watcher) {
+      void this.stopWatcher();
+    }
+  }
+
+  private async stopWatcher(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = undefined;
+    await w?.close();
+  }
+
+  // ——— searching ———
+
+  private async searchSource(): Promise<Pick<Indexer, 'search'> | undefined> {
+    if (this.engine && !this.engine.isBuilding) return this.engine;
+    // A new index for another embedder is half built, or another process writes the store:
+    // the active index, read-only, answers in full.
+    if (this.engine?.isBuilding || this.problem?.kind === 'busy') return (await this.openReader()) ?? this.engine;
+    if (!this.engine && !this.problem && this.hasStore()) {
+      const engine = await this.serial(() => this.openEngine());
+      if (engine && !engine.isBuilding) return engine;
+      return (await this.openReader()) ?? engine;
+    }
+    return this.engine;
+  }
+
+  private openReader(): Promise<IndexReader | undefined> {
+    if (this.reader) return Promise.resolve(this.reader);
+    const storeDir = this.storeDir;
+    if (!storeDir || !this.hasStore()) return Promise.resolve(undefined);
+    this.readerOpening ??= loadReader()
+      .then(({ IndexReader }) => IndexReader.open(storeDir))
+      .then(
+        (reader) => {
+          this.reader = reader;
+          this.changed();
+          return reader;
+        },
+        (err) => {
+          this.log.warn(`could not open the index read-only: ${errorMessage(err)}`);
+          return undefined;
+        },
+      )
+      .finally(() => {
+        this.readerOpening = undefined;
+      });
+    return this.readerOpening;
+  }
+
+  private async closeReader(): Promise<void> {
+    await this.readerOpening;
+    this.reader?.close();
+    this.reader = undefined;
+  }
+
+  // ——— stats ———
+
+  private refreshStatsSoon(): void {
+    if (this.statsTimer || this.closed) return;
+    this.statsTimer = setTimeout(() => {
+      this.statsTimer = undefined;
+      void this.refreshStats().then(() => this.changed());
+    }, STATS_INTERVAL_MS);
+  }
+
+  private async refreshStats(): Promise<void> {
+    const engine = this.engine;
+    if (!engine) return;
+    try {
+      const stats = await engine.stats();
+      const problems = engine.problems(100_000);
+      if (this.engine !== engine) return;
+      this.problemList = problems;
+      this.stats = { ...stats, skipped: problems.reduce((n, p) => n + (p.status === 'skipped' ? 1 : 0), 0) };
+    } catch (err) {
+      this.log.trace(`stats: ${errorMessage(err)}`);
+    }
+  }
+
+  // ——— errors ———
+
+  private reportOpenError(err: unknown): void {
+    if (err instanceof StoreBusyError) {
+      const h = err.holder;
+      const message = `Another process is writing this workspace's index (${h.owner}, pid ${h.pid} on ${h.host}). Search works read-only until it finishes.`;
+      this.problem = { kind: 'busy', message };
+      this.log.warn(message);
+      void vscode.window.showWarningMessage(`Semindex: ${message}`, 'Retry', 'Show Output').then((choice) => {
+        if (choice === 'Retry') void vscode.commands.executeCommand('semindex.indexWorkspace');
+        else if (choice === 'Show Output') this.log.show();
+      });
+      return;
+    }
+    const message = errorMessage(err);
+    this.problem = { kind: 'error', message };
+    this.log.error(`could not open the index: ${message}`);
+    if (err instanceof SettingsError) {
+      const setting = err.setting;
+      void vscode.window.showErrorMessage(`Semindex: ${message}`, 'Open Settings', 'Use Static Embedder').then((choice) => {
+        if (choice === 'Open Settings') void Config.openSetting(setting);
+        else if (choice === 'Use Static Embedder') void vscode.workspace.getConfiguration(SECTION).update('embedder', 'static', vscode.ConfigurationTarget.Workspace);
+      });
+      return;
+    }
+    const modelProblem = /transformers embedder|model folder|onnx/i.test(message);
+    const actions = modelProblem ? ['Open Settings', 'Show Output'] : ['Rebuild Index', 'Show Output'];
+    void vscode.window.showErrorMessage(`Semindex could not open the index: ${message}`, ...actions).then((choice) => {
+      if (choice === 'Open Settings') void Config.openSetting(`${SECTION}.modelPath`);
+      else if (choice === 'Rebuild Index') void vscode.commands.executeCommand('semindex.rebuildIndex');
+      else if (choice === 'Show Output') this.log.show();
+    });
+  }
+
+  private showError(message: string): void {
+    void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
+      if (choice) this.log.show();
+    });
+  }
+}
+
+/**
+ * Deletes everything in the store folder — under the writer lock, so a store another process is
+ * writing is never deleted from under it (StoreBusyError instead).
+ */
+async function wipeStore(storeDir: string): Promise<void> {
+  fs.mkdirSync(storeDir, { recursive: true });
+  const layout = new StoreLayout(storeDir);
+  const lock = await StoreLock.acquire(layout.lockFile, 'vscode');
+  try {
+    const lockName = path.basename(layout.lockFile);
+    for (const entry of fs.readdirSync(storeDir)) {
+      if (entry !== lockName) fs.rmSync(path.join(storeDir, entry), { recursive: true, force: true });
+    }
+  } finally {
+    lock.release();
+  }
+}

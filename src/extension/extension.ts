@@ -1,0 +1,33 @@
+// Activation and deactivation only; ctx.ts holds everything that lives in between.
+import * as vscode from 'vscode';
+import { type SemindexApi, testApi } from './api';
+import { registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { ProgressPanel } from './progressPanel';
+import { SearchViewProvider } from './searchView';
+import { StatusBar } from './statusBar';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): SemindexApi {
+  ctx = new Ctx(context);
+  const searchView = new SearchViewProvider(context.extensionUri, ctx);
+  context.subscriptions.push(
+    ctx,
+    searchView,
+    vscode.window.registerWebviewViewProvider(SearchViewProvider.viewType, searchView),
+    ProgressPanel.registerSerializer(context.extensionUri, ctx),
+    new StatusBar(ctx),
+    ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri }),
+  );
+  // Activated by onStartupFinished too (see package.json): only an existing index is brought up
+  // to date, and only with semindex.indexOnStartup on; a folder is never indexed unasked.
+  ctx.startup();
+  return testApi(ctx);
+}
+
+export async function deactivate(): Promise<void> {
+  // Releases the store's writer lock; in-flight files are written first.
+  await ctx?.close();
+  ctx = undefined;
+}

@@ -1,0 +1,137 @@
+// The messages between the extension and its two webviews: plain objects discriminated by `type`.
+// Anything a page sends is untrusted (a compromised page must not open /etc/passwd or run an
+// arbitrary command): parse* checks the type and every field and returns undefined for anything
+// else, which the callers ignore.
+import type { SearchMode } from '../indexer/search';
+import type { ProblemItem, ProgressView } from './progressView';
+
+/** The mode names the search view shows, and the engine's names for them. */
+export type UiSearchMode = 'hybrid' | 'semantic' | 'keyword';
+
+const ENGINE_MODE: Record<UiSearchMode, SearchMode> = { hybrid: 'hybrid', semantic: 'vector', keyword: 'bm25' };
+
+export function engineMode(mode: UiSearchMode): SearchMode {
+  return ENGINE_MODE[mode];
+}
+
+export const MAX_QUERY_LENGTH = 1000;
+const MAX_PATH_LENGTH = 4096;
+const MAX_LINE = 10_000_000;
+
+// ——— search view ———
+
+export type SearchViewCommand = 'index' | 'showProgress' | 'openFolder';
+
+export type SearchViewRequest =
+  | { type: 'ready' }
+  | { type: 'search'; seq: number; query: string; mode: UiSearchMode }
+  | { type: 'open'; root: string; path: string; startLine: number; endLine: number }
+  | { type: 'run'; command: SearchViewCommand };
+
+/** One result as the search view renders it. */
+export interface ResultItem {
+  root: string;
+  /** Folder name shown before the path; "" in single-folder workspaces. */
+  rootLabel: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: string;
+  language: string;
+  snippet: string;
+  /** [start, end) offsets into snippet of query words. */
+  highlights: [number, number][];
+  moreLines: number;
+}
+
+/** The index as the search view needs it (a subset of IndexState, plus wording). */
+export interface SearchStatus {
+  phase: string;
+  searchable: boolean;
+  /** "62% of files indexed" while a run is going or after a cancelled one; "" when complete. */
+  coverageText: string;
+  /** Shown when there are no results to show (what to do next). */
+  hint: string;
+  /** Which button the empty state offers. */
+  action: 'index' | 'openFolder' | 'showProgress' | null;
+  embedder: string;
+  files: number;
+  chunks: number;
+}
+
+export type SearchViewUpdate =
+  | { type: 'status'; status: SearchStatus }
+  | { type: 'results'; seq: number; query: string; results: ResultItem[]; coverageText: string; ms: number }
+  | { type: 'error'; seq: number; message: string }
+  | { type: 'seed'; query: string };
+
+// ——— progress panel ———
+
+export type ProgressCommand = 'index' | 'pause' | 'resume' | 'cancel' | 'rebuild';
+
+export type ProgressPanelRequest =
+  | { type: 'ready' }
+  | { type: 'run'; command: ProgressCommand }
+  | { type: 'open'; root: string; path: string };
+
+export type ProgressPanelUpdate =
+  | { type: 'state'; view: Partial<ProgressView> }
+  | { type: 'problems'; items: ProblemItem[]; total: number };
+
+// ——— validation ———
+
+type Fields = Record<string, unknown>;
+
+function asObject(msg: unknown): Fields | undefined {
+  return msg !== null && typeof msg === 'object' && !Array.isArray(msg) ? (msg as Fields) : undefined;
+}
+
+function str(v: unknown, max: number, allowEmpty = false): v is string {
+  return typeof v === 'string' && v.length <= max && (allowEmpty || v.length > 0);
+}
+
+function line(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_LINE;
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[]): v is T {
+  return typeof v === 'string' && (allowed as readonly string[]).includes(v);
+}
+
+const UI_MODES: readonly UiSearchMode[] = ['hybrid', 'semantic', 'keyword'];
+const SEARCH_COMMANDS: readonly SearchViewCommand[] = ['index', 'showProgress', 'openFolder'];
+const PROGRESS_COMMANDS: readonly ProgressCommand[] = ['index', 'pause', 'resume', 'cancel', 'rebuild'];
+
+export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefined {
+  const m = asObject(msg);
+  switch (m?.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'search':
+      if (!Number.isSafeInteger(m.seq) || !str(m.query, MAX_QUERY_LENGTH, true) || !oneOf(m.mode, UI_MODES)) return undefined;
+      return { type: 'search', seq: m.seq as number, query: m.query, mode: m.mode };
+    case 'open':
+      if (!str(m.root, 256, true) || !str(m.path, MAX_PATH_LENGTH) || !line(m.startLine) || !line(m.endLine) || m.endLine < m.startLine) return undefined;
+      return { type: 'open', root: m.root, path: m.path, startLine: m.startLine, endLine: m.endLine };
+    case 'run':
+      return oneOf(m.command, SEARCH_COMMANDS) ? { type: 'run', command: m.command } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function parseProgressPanelRequest(msg: unknown): ProgressPanelRequest | undefined {
+  const m = asObject(msg);
+  switch (m?.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'run':
+      return oneOf(m.command, PROGRESS_COMMANDS) ? { type: 'run', command: m.command } : undefined;
+    case 'open':
+      if (!str(m.root, 256, true) || !str(m.path, MAX_PATH_LENGTH)) return undefined;
+      return { type: 'open', root: m.root, path: m.path };
+    default:
+      return undefined;
+  }
+}

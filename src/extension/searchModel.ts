@@ -1,0 +1,68 @@
+// What the search view shows for an index state and a result list (wording, coverage, snippets
+// with their highlights). Pure, so the page stays a thin renderer.
+import type { SearchResult } from '../indexer/search';
+import { formatPercent, plural } from './format';
+import { highlightRanges, queryTerms, snippetView } from './highlight';
+import { type IndexState, isRunning } from './indexState';
+import type { ResultItem, SearchStatus } from './messages';
+
+/** "62% of files indexed" while searches cover part of the workspace; "" when they cover it all. */
+export function coverageText(s: IndexState): string {
+  if (s.phase === 'scanning') return 'scanning the workspace — results cover what was indexed before';
+  if (!isRunning(s.phase) && s.phase !== 'cancelled') return '';
+  if (s.coverage === null || s.coverage >= 1) return '';
+  return `${formatPercent(s.coverage)} of files indexed${s.phase === 'cancelled' ? ' (indexing was cancelled)' : ''}`;
+}
+
+export function searchStatus(s: IndexState): SearchStatus {
+  const base = { phase: s.phase, searchable: s.searchable, coverageText: coverageText(s), embedder: s.embedder ?? '', files: s.files, chunks: s.chunks };
+  switch (s.phase) {
+    case 'no-folder':
+      return { ...base, hint: 'Open a folder to search its code.', action: 'openFolder' };
+    case 'not-indexed':
+      return { ...base, hint: 'This workspace is not indexed yet. Indexing runs on this machine; nothing is uploaded.', action: 'index' };
+    case 'unloaded':
+      return { ...base, hint: 'Type to search the index of this workspace.', action: null };
+    case 'loading':
+      return { ...base, hint: `${s.transition ? s.transition[0].toUpperCase() + s.transition.slice(1) : 'Opening the index'}…`, action: null };
+    case 'scanning':
+    case 'indexing':
+    case 'finalizing':
+    case 'paused':
+      return {
+        ...base,
+        hint: s.chunks > 0 ? 'Type to search what is indexed so far.' : 'Indexing… results appear as files are indexed.',
+        action: 'showProgress',
+      };
+    case 'ready':
+      return s.chunks > 0
+        ? { ...base, hint: `Type to search ${plural(s.files, 'file')} (${plural(s.chunks, 'chunk')}).`, action: null }
+        : { ...base, hint: 'The index is empty: no file matched the include/exclude settings.', action: 'index' };
+    case 'cancelled':
+      return { ...base, hint: 'Indexing was cancelled; search covers what was indexed. Index the workspace to finish.', action: 'index' };
+    case 'busy':
+      return { ...base, hint: s.message ?? 'Another process is writing the index; search works read-only.', action: 'index' };
+    case 'error':
+      return { ...base, hint: s.message ?? 'The index could not be opened.', action: 'index' };
+  }
+}
+
+export function resultItems(results: readonly SearchResult[], query: string, multiRoot: boolean): ResultItem[] {
+  const terms = queryTerms(query);
+  return results.map((r) => {
+    const snippet = snippetView(r.snippet);
+    return {
+      root: r.root,
+      rootLabel: multiRoot ? r.root : '',
+      path: r.path,
+      startLine: r.startLine,
+      endLine: r.endLine,
+      symbol: r.symbol,
+      kind: r.kind,
+      language: r.language,
+      snippet: snippet.text,
+      highlights: highlightRanges(snippet.text, terms),
+      moreLines: snippet.moreLines,
+    };
+  });
+}

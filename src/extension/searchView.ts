@@ -1,0 +1,134 @@
+// The semantic search panel: a webview view in Semindex's activity-bar container. The page
+// (media/search.js) owns the query box, debouncing and keyboard navigation; this side runs the
+// searches and opens results. Messages are defined and validated in messages.ts.
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { type SearchViewRequest, type SearchViewUpdate, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
+import { openResult } from './openLocation';
+import { coverageText, resultItems, searchStatus } from './searchModel';
+import { mediaPage, searchViewBody } from './webviewHtml';
+
+/** Results per query: enough to scroll through, few enough to render instantly. */
+const RESULTS = 30;
+
+
+export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewType = 'semindex.searchView';
+
+  private view: vscode.WebviewView | undefined;
+  private viewDisposables: vscode.Disposable[] = [];
+  /** The page has loaded and said `ready` (it reloads each time the view is shown). */
+  private pageReady = false;
+  private pendingSeed: string | undefined;
+  private lastStatus = '';
+  private readonly stateListener: vscode.Disposable;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly ctx: Ctx,
+  ) {
+    this.stateListener = ctx.onDidChange(() => this.postStatus());
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.disposeView();
+    this.view = view;
+    this.pageReady = false;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    view.webview.html = mediaPage(
+      { cspSource: view.webview.cspSource, mediaUri: (file) => view.webview.asWebviewUri(vscode.Uri.joinPath(media, file)).toString() },
+      { title: 'Semindex search', style: 'search.css', script: 'search.js', body: searchViewBody },
+    );
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage((msg: unknown) => this.onMessage(msg)),
+      view.onDidChangeVisibility(() => {
+        // Hidden without retainContextWhenHidden: the page is gone and says `ready` when back.
+        if (!view.visible) this.pageReady = false;
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) this.disposeView();
+      }),
+    );
+  }
+
+  /** Puts a query in the box (the Search command, with the editor selection) and focuses it. */
+  seed(query: string): void {
+    this.pendingSeed = query.slice(0, MAX_QUERY_LENGTH);
+    this.flushSeed();
+  }
+
+  private flushSeed(): void {
+    if (this.pendingSeed === undefined || !this.pageReady) return;
+    this.post({ type: 'seed', query: this.pendingSeed });
+    this.pendingSeed = undefined;
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseSearchViewRequest(raw);
+    if (!msg) return; // unknown or malformed: ignored
+    switch (msg.type) {
+      case 'ready':
+        this.pageReady = true;
+        this.lastStatus = '';
+        this.postStatus();
+        this.flushSeed();
+        return;
+      case 'search':
+        void this.runSearch(msg);
+        return;
+      case 'open':
+        void openResult(this.ctx, msg.root, msg.path, msg.startLine, msg.endLine);
+        return;
+      case 'run': {
+        const command = { index: 'semindex.indexWorkspace', showProgress: 'semindex.showProgress', openFolder: 'vscode.openFolder' }[msg.command];
+        void vscode.commands.executeCommand(command);
+        return;
+      }
+    }
+  }
+
+  private async runSearch(msg: Extract<SearchViewRequest, { type: 'search' }>): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const results = msg.query.trim() ? await this.ctx.search(msg.query, { k: RESULTS, mode: engineMode(msg.mode) }) : [];
+      const state = this.ctx.state();
+      this.post({
+        type: 'results',
+        seq: msg.seq,
+        query: msg.query,
+        results: resultItems(results, msg.query, state.multiRoot),
+        coverageText: coverageText(state),
+        ms: Math.round(performance.now() - t0),
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message.replace(/^semindex: /, '') : String(err);
+      this.ctx.log.error(`search "${msg.query}" failed: ${message}`);
+      this.post({ type: 'error', seq: msg.seq, message });
+    }
+  }
+
+  private postStatus(): void {
+    if (!this.pageReady) return;
+    const status = searchStatus(this.ctx.state());
+    const key = JSON.stringify(status);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    this.post({ type: 'status', status });
+  }
+
+  private post(msg: SearchViewUpdate): void {
+    void this.view?.webview.postMessage(msg);
+  }
+
+  private disposeView(): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.view = undefined;
+    this.pageReady = false;
+  }
+
+  dispose(): void {
+    this.disposeView();
+    this.stateListener.dispose();
+  }
+}

@@ -1,0 +1,179 @@
+// External changes — git checkout, code generators, build tools, another editor — reach the index
+// through this watcher; saves in VS Code come from workspace.onDidSaveTextDocument (ctx.ts).
+//
+// Why chokidar and not vscode.workspace.createFileSystemWatcher: the engine reads files with Node
+// on the extension host, so it can only index folders on the host's own file system anyway, and
+// chokidar watches exactly those paths with no VS Code in the loop (the same class works for the
+// engine headless). It also gives us what the VS Code watcher does not: `awaitWriteFinish`, so a
+// file a build tool is still writing is not indexed half-written; an `ignored` function that stops
+// it from even descending into node_modules/.git/dist (the VS Code watcher delivers whatever
+// `files.watcherExclude` lets through, a user setting we do not control); and events for files
+// the user has hidden from VS Code's watcher. The cost is our own inotify watches next to VS
+// Code's, which is why the built-in excluded directories are never entered and the whole thing is
+// off with `semindex.watchExternalChanges: false` (saves are still indexed then).
+//
+// No `vscode` import: unit-tested against a real temp folder.
+import * as path from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import type { Root } from '../indexer/scan';
+
+/**
+ * Directories the engine's scan never indexes (scan.ts EXCLUDED_DIRS, which is not exported):
+ * not watching them saves most of the watches in a typical tree. A file that slips through is
+ * still vetted by the engine, so this list only has to be a subset.
+ */
+export const WATCH_EXCLUDED_DIRS: ReadonlySet<string> = new Set([
+  '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'dist', 'build', 'out', '.next', '.nuxt',
+  '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', '.gradle', '.idea', '.vscode-test',
+  'coverage', '.cache', '.semindex',
+]);
+
+/**
+ * True for paths the watcher should not report or descend into: inside an excluded directory of
+ * a root (the root folder's own name never counts — a workspace may be called "build"), inside one
+ * of `ignoredDirs` (the store), or outside every root.
+ */
+export function isIgnoredPath(abs: string, roots: readonly Root[], ignoredDirs: readonly string[] = [], paths: path.PlatformPath = path): boolean {
+  for (const dir of ignoredDirs) {
+    const rel = paths.relative(dir, abs);
+    if (rel === '' || (!rel.startsWith('..') && !paths.isAbsolute(rel))) return true;
+  }
+  for (const root of roots) {
+    const rel = paths.relative(root.path, abs);
+    if (rel === '') return false;
+    if (rel.startsWith('..') || paths.isAbsolute(rel)) continue;
+    // Nested roots: a path excluded under one root may still be a plain path under another.
+    if (!rel.split(/[\\/]/).some((seg) => WATCH_EXCLUDED_DIRS.has(seg))) return false;
+  }
+  return true;
+}
+
+/**
+ * Collects changed paths and hands them over in batches: after `delayMs` of quiet, or every
+ * `maxWaitMs` while changes keep coming (a long checkout still makes progress). One batch at a
+ * time; what arrives during a flush goes into the next one.
+ */
+export class ChangeBatcher {
+  private readonly paths = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private firstAt = 0;
+  private flushing: Promise<void> | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly flush: (paths: string[]) => Promise<void>,
+    private readonly delayMs = 300,
+    private readonly maxWaitMs = 2000,
+  ) {}
+
+  add(abs: string): void {
+    if (this.disposed) return;
+    if (!this.paths.size) this.firstAt = Date.now();
+    this.paths.add(abs);
+    this.schedule();
+  }
+
+  /** True while a batch is waiting or being flushed. */
+  get pending(): boolean {
+    return this.paths.size > 0 || !!this.flushing;
+  }
+
+  /** Resolves once every path added so far has been flushed. */
+  async settled(): Promise<void> {
+    while (this.pending && !this.disposed) await (this.flushing ?? new Promise((r) => setTimeout(r, Math.min(50, this.delayMs))));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.paths.clear();
+  }
+
+  private schedule(): void {
+    if (this.flushing) return; // the running flush reschedules when it ends
+    const waited = Date.now() - this.firstAt;
+    if (this.timer && waited >= this.maxWaitMs) return; // let the pending timer fire
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.min(this.delayMs, this.maxWaitMs - waited)));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    if (this.disposed || !this.paths.size) return;
+    const batch = [...this.paths];
+    this.paths.clear();
+    this.flushing = this.flush(batch)
+      .catch(() => undefined) // the flusher reports its own errors
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.paths.size && !this.disposed) {
+          this.firstAt = Date.now();
+          this.schedule();
+        }
+      });
+  }
+}
+
+export interface ExternalChangeWatcherOptions {
+  roots: readonly Root[];
+  /** Absolute folders never reported (the index store, should it live inside a root). */
+  ignoredDirs?: readonly string[];
+  /** Receives each batch of changed, created or deleted file paths (a rename is a delete plus a create). */
+  onChanges: (absPaths: string[]) => Promise<void>;
+  onError?: (err: unknown) => void;
+  delayMs?: number;
+}
+
+export class ExternalChangeWatcher {
+  private readonly watcher: FSWatcher;
+  private readonly batcher: ChangeBatcher;
+  /** Resolves when the initial crawl is done and every change from then on is seen. */
+  readonly ready: Promise<void>;
+
+  constructor(opts: ExternalChangeWatcherOptions) {
+    const roots = [...opts.roots];
+    const ignoredDirs = [...(opts.ignoredDirs ?? [])];
+    this.batcher = new ChangeBatcher(opts.onChanges, opts.delayMs ?? 300);
+    this.watcher = watch(
+      roots.map((r) => r.path),
+      {
+        ignoreInitial: true,
+        // Symlinked folders are followed by the engine only inside the root; the watcher does not
+        // follow them at all, so a link loop cannot make it spin.
+        followSymlinks: false,
+        ignored: (p: string) => isIgnoredPath(p, roots, ignoredDirs),
+        // Small: long enough that a file being streamed out is reported once, complete.
+        awaitWriteFinish: { stabilityThreshold: 150, pollInterval: 50 },
+        ignorePermissionErrors: true,
+      },
+    );
+    const changed = (p: string) => this.batcher.add(p);
+    this.watcher.on('add', changed).on('change', changed).on('unlink', changed);
+    this.watcher.on('error', (err) => opts.onError?.(err));
+    this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
+  }
+
+  /**
+   * Looks at a path again with the next batch. For saves: chokidar drops a file that is created
+   * and deleted within its awaitWriteFinish window (it never reports the add, so it swallows the
+   * unlink), but the save handler has already indexed it — the recheck lets it leave the index.
+   */
+  recheck(abs: string): void {
+    this.batcher.add(abs);
+  }
+
+  /** True while changes wait for their batch or are being indexed. */
+  get pending(): boolean {
+    return this.batcher.pending;
+  }
+
+  settled(): Promise<void> {
+    return this.batcher.settled();
+  }
+
+  async close(): Promise<void> {
+    this.batcher.dispose();
+    await this.watcher.close();
+  }
+}

@@ -1,0 +1,62 @@
+// package.json's contributions against the code: every command registered is contributed and
+// activates the extension, every setting read exists with the same default, every file exists.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_SETTINGS } from '../../src/extension/settings';
+import { repoRoot } from './helpers';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+const source = (file: string) => fs.readFileSync(path.join(repoRoot, 'src/extension', file), 'utf8');
+
+describe('extension manifest', () => {
+  const registered = [...source('commands.ts').matchAll(/^\s+'(semindex\.[A-Za-z]+)': \w+,$/gm)].map((m) => m[1]).sort();
+
+  it('contributes every registered command in the Semindex category, and activates on it', () => {
+    assert.ok(registered.length >= 7, `found ${registered.join(', ')}`);
+    const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+    assert.deepEqual(contributed, registered);
+    for (const c of pkg.contributes.commands) assert.equal(c.category, 'Semindex');
+    for (const id of registered) assert.ok(pkg.activationEvents.includes(`onCommand:${id}`), id);
+    for (const id of ['semindex.indexWorkspace', 'semindex.pauseIndexing', 'semindex.resumeIndexing', 'semindex.cancelIndexing', 'semindex.rebuildIndex', 'semindex.search', 'semindex.showProgress']) {
+      assert.ok(registered.includes(id), id);
+    }
+  });
+
+  it('never activates on everything', () => {
+    assert.ok(!pkg.activationEvents.includes('*'));
+    assert.ok(pkg.activationEvents.includes('onStartupFinished'));
+    assert.ok(!pkg.activationEvents.some((e: string) => e.startsWith('workspaceContains:')));
+  });
+
+  it('declares the search view in its own activity-bar container, and the panel it revives', () => {
+    const viewType = /static readonly viewType = '([^']+)'/.exec(source('searchView.ts'))![1];
+    const panelType = /static readonly viewType = '([^']+)'/.exec(source('progressPanel.ts'))![1];
+    const container = pkg.contributes.viewsContainers.activitybar[0];
+    assert.ok(fs.existsSync(path.join(repoRoot, container.icon)), container.icon);
+    const views = pkg.contributes.views[container.id];
+    assert.deepEqual(views.map((v: { id: string; type: string }) => [v.id, v.type]), [[viewType, 'webview']]);
+    assert.ok(pkg.activationEvents.includes(`onView:${viewType}`));
+    assert.ok(pkg.activationEvents.includes(`onWebviewPanel:${panelType}`));
+  });
+
+  it('declares exactly the settings config.ts reads, with the same defaults', () => {
+    const props = pkg.contributes.configuration.properties;
+    assert.deepEqual(Object.keys(props).sort(), Object.keys(DEFAULT_SETTINGS).map((k) => `semindex.${k}`).sort());
+    for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) assert.deepEqual(props[`semindex.${key}`].default, value, key);
+    assert.deepEqual(props['semindex.embedder'].enum, ['static', 'transformers']);
+    assert.equal(props['semindex.embedder'].enumDescriptions.length, 2);
+  });
+
+  it('ships every media file the code and the manifest refer to', () => {
+    const referenced = new Set<string>([pkg.icon]);
+    for (const file of ['searchView.ts', 'progressPanel.ts']) for (const m of source(file).matchAll(/'([\w-]+\.(?:js|css|svg))'/g)) referenced.add(`media/${m[1]}`);
+    for (const f of referenced) assert.ok(fs.existsSync(path.join(repoRoot, f)), f);
+    assert.ok(referenced.has('media/search.js') && referenced.has('media/progress.css'));
+  });
+
+  it('uses no command in menus that is not contributed', () => {
+    const contributed = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+    for (const items of Object.values(pkg.contributes.menus) as { command: string }[][]) for (const item of items) assert.ok(contributed.has(item.command), item.command);
+  });
+});

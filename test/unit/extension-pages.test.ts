@@ -1,0 +1,216 @@
+// The webview pages (media/search.js, media/progress.js) in a real headless Chromium, under the
+// same CSP the extension sets, with acquireVsCodeApi stubbed: messages in, DOM and messages out.
+// Skipped when no Chromium is installed (set SEMINDEX_CHROMIUM to its path to point at one).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { deriveState } from '../../src/extension/indexState';
+import { problemItems, progressView } from '../../src/extension/progressView';
+import { resultItems, searchStatus } from '../../src/extension/searchModel';
+import { pageHtml, progressPanelBody, searchViewBody } from '../../src/extension/webviewHtml';
+import { facts, notIndexedFacts } from './extension-facts';
+import { repoRoot } from './helpers';
+
+const chromiumPath = [process.env.SEMINDEX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && fs.existsSync(p));
+
+// Host side of acquireVsCodeApi: records what the page posts.
+const STUB = `window.__posted = []; window.__state = undefined;
+window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });`;
+
+function serve(pages: Record<string, string>): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (pages[url] !== undefined) {
+      res.writeHead(200, { 'content-type': url.endsWith('.js') ? 'text/javascript' : 'text/html' });
+      res.end(pages[url]);
+      return;
+    }
+    const file = path.join(repoRoot, 'media', path.basename(url));
+    if (url.startsWith('/media/') && fs.existsSync(file)) {
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/css' });
+      res.end(fs.readFileSync(file));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// The callbacks run in the page; `globalThis` is its window (no DOM types in this tsconfig).
+type PageGlobals = { __posted: { type: string }[]; __pwned?: number; postMessage(m: unknown, origin: string): void };
+const posted = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).__posted);
+const send = (page: Page, msg: unknown) => page.evaluate((m) => (globalThis as unknown as PageGlobals).postMessage(m, '*'), msg);
+const clearPosted = (page: Page) => page.evaluate(() => ((globalThis as unknown as PageGlobals).__posted.length = 0));
+
+const readyState = deriveState(
+  facts({
+    multiRoot: true,
+    progress: undefined,
+    stats: { files: 12, chunks: 80, failed: 1, skipped: 1, bytes: 4096, cacheHitRate: undefined },
+    embedder: { kind: 'static', description: 'static test vectors' },
+    lastFullRun: { at: Date.now(), seconds: 3, files: 12, chunks: 80 },
+  }),
+);
+
+describe('extension webview pages (headless Chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser | undefined;
+  let server: http.Server;
+  let base = '';
+  const violations: string[] = [];
+
+  before(async function () {
+    if (!chromiumPath) this.skip();
+    // Loaded at run time, not bundled: playwright-core locates its own files.
+    const { chromium } = createRequire(__filename)('playwright-core') as typeof import('playwright-core');
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    const page = (body: string, script: string, style: string) => {
+      const nonce = 'TESTNONCE123';
+      return pageHtml({ cspSource: base, nonce, title: 't', styles: [`${base}/media/${style}`], scripts: [`${base}/stub.js`, `${base}/media/${script}`], body });
+    };
+    // Pages are built once the port (the CSP source) is known; the server reads them per request.
+    const pages: Record<string, string> = { '/stub.js': STUB };
+    server = await serve(pages);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    pages['/search.html'] = page(searchViewBody, 'search.js', 'search.css');
+    pages['/progress.html'] = page(progressPanelBody, 'progress.js', 'progress.css');
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  async function open(name: string): Promise<Page> {
+    const page = await browser!.newPage();
+    page.on('console', (m) => {
+      if (/Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
+    page.on('pageerror', (e) => violations.push(`page error: ${e.message}`));
+    await page.goto(`${base}/${name}`);
+    await page.waitForFunction(() => (globalThis as unknown as Partial<PageGlobals>).__posted?.length);
+    return page;
+  }
+
+  it('search view: debounced query, results with escaped and highlighted snippets, keyboard navigation', async () => {
+    const page = await open('search.html');
+    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+
+    await send(page, { type: 'status', status: searchStatus(readyState) });
+    assert.equal(await page.textContent('#empty-text'), 'Type to search 12 files (80 chunks).');
+    assert.equal(await page.textContent('#embedder'), 'Embedder: static test vectors');
+
+    await clearPosted(page);
+    await page.type('#query', 'parse config', { delay: 20 });
+    await page.waitForTimeout(450);
+    const searches = (await posted(page)).filter((m) => m.type === 'search') as unknown as { seq: number; query: string }[];
+    // Debounced: one search once typing stops (a slow machine may let a pause through, never one per key).
+    assert.ok(searches.length >= 1 && searches.length <= 3, `${searches.length} searches for 12 keystrokes`);
+    const seq = searches[searches.length - 1].seq;
+    assert.deepEqual(searches[searches.length - 1], { type: 'search', seq, query: 'parse config', mode: 'hybrid' });
+
+    const hostile = '<img src=x onerror="window.__pwned=1">';
+    const results = resultItems(
+      [
+        { root: 'app', path: 'src/<b>config</b>.ts', startLine: 3, endLine: 9, symbol: 'parseConfig', language: 'typescript', kind: 'function', score: 1, snippet: `function parseConfig(text) {\n  return ${hostile};\n}` },
+        { root: 'lib', path: 'lib/b.ts', startLine: 1, endLine: 1, symbol: '', language: 'typescript', kind: 'window', score: 0.5, snippet: 'const configValue = 1;' },
+      ],
+      'parse config',
+      true,
+    );
+    await send(page, { type: 'results', seq: 0, query: 'stale', results: [], coverageText: '', ms: 1 }); // an older query: ignored
+    await send(page, { type: 'results', seq, query: 'parse config', results, coverageText: '62% of files indexed', ms: 3 });
+    assert.equal(await page.locator('#results [role=option]').count(), 2);
+    assert.equal(await page.textContent('#status'), '2 results · 62% of files indexed');
+    assert.equal(await page.locator('#results img, #results b').count(), 0, 'no markup from data');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned), undefined);
+    assert.ok((await page.textContent('#result-0 pre'))!.includes(hostile));
+    assert.deepEqual(await page.locator('#result-0 mark').allTextContents(), ['parseConfig']);
+    assert.equal(await page.textContent('#result-0 .result-root'), 'app');
+    assert.match((await page.getAttribute('#result-0', 'aria-label'))!, /parseConfig, src\/<b>config<\/b>\.ts in app, lines 3–9/);
+
+    await clearPosted(page);
+    await page.focus('#query');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#results', 'aria-activedescendant'), 'result-0');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#result-1', 'aria-selected'), 'true');
+    assert.equal(await page.getAttribute('#result-0', 'aria-selected'), 'false');
+    await page.keyboard.press('Enter');
+    await page.click('#result-0');
+    assert.deepEqual(await posted(page), [
+      { type: 'open', root: 'lib', path: 'lib/b.ts', startLine: 1, endLine: 1 },
+      { type: 'open', root: 'app', path: 'src/<b>config</b>.ts', startLine: 3, endLine: 9 },
+    ]);
+
+    await clearPosted(page);
+    await page.click('#mode-keyword');
+    assert.equal(await page.getAttribute('#mode-keyword', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('#mode-hybrid', 'aria-pressed'), 'false');
+    assert.deepEqual(await posted(page), [{ type: 'search', seq: seq + 1, query: 'parse config', mode: 'keyword' }]);
+    await send(page, { type: 'results', seq: seq + 1, query: 'parse config', results: [], coverageText: '', ms: 1 });
+    assert.match((await page.textContent('#empty-text'))!, /No results for “parse config”/);
+    await page.close();
+  });
+
+  it('search view: the not-indexed state offers Index Workspace, and a seed fills the box', async () => {
+    const page = await open('search.html');
+    const notIndexed = deriveState(notIndexedFacts());
+    await send(page, { type: 'status', status: searchStatus(notIndexed) });
+    assert.equal(await page.isVisible('#empty-action'), true);
+    assert.equal(await page.textContent('#empty-action'), 'Index Workspace');
+    await clearPosted(page);
+    await page.click('#empty-action');
+    assert.deepEqual(await posted(page), [{ type: 'run', command: 'index' }]);
+    await send(page, { type: 'seed', query: 'retry with backoff' });
+    assert.equal(await page.inputValue('#query'), 'retry with backoff');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq: 1, query: 'retry with backoff', mode: 'hybrid' });
+    await page.close();
+  });
+
+  it('progress panel: full state, then diffs, buttons and the problem list', async () => {
+    const page = await open('progress.html');
+    const view = progressView(readyState, Date.now());
+    await send(page, { type: 'state', view });
+    assert.equal(await page.textContent('#progress-phase'), 'Up to date');
+    assert.equal(await page.textContent('#health-files'), '12');
+    assert.equal(await page.textContent('#health-cache'), 'n/a — static embedder re-embeds faster than a cache lookup');
+    assert.equal(await page.textContent('#embedder'), 'static test vectors');
+    assert.equal(await page.getAttribute('#progress-bar', 'aria-valuenow'), '100');
+    assert.equal(await page.isDisabled('#pause'), true);
+    assert.equal(await page.isDisabled('#index'), false);
+
+    await send(page, { type: 'state', view: { phaseLabel: 'Indexing (40%)', percent: 40, canPause: true, canCancel: true, canIndex: false } });
+    assert.equal(await page.textContent('#progress-phase'), 'Indexing (40%)');
+    assert.equal(await page.textContent('#health-files'), '12', 'fields not in the diff stay');
+    assert.equal(await page.getAttribute('#progress-bar', 'aria-valuenow'), '40');
+    await clearPosted(page);
+    await page.click('#pause');
+    await page.click('#cancel');
+    await page.click('#rebuild');
+    assert.deepEqual(await posted(page), [
+      { type: 'run', command: 'pause' },
+      { type: 'run', command: 'cancel' },
+      { type: 'run', command: 'rebuild' },
+    ]);
+
+    const { items, total } = problemItems([{ root: 'app', path: '<script>x</script>.bin', status: 'skipped', reason: 'binary file type (.bin)' }], false);
+    await send(page, { type: 'problems', items, total });
+    assert.equal(await page.locator('#problems li').count(), 1);
+    assert.equal(await page.locator('#problems script').count(), 0);
+    assert.equal(await page.textContent('#problems .link'), '<script>x</script>.bin');
+    await clearPosted(page);
+    await page.click('#problems .link');
+    assert.deepEqual(await posted(page), [{ type: 'open', root: 'app', path: '<script>x</script>.bin' }]);
+    assert.equal(await page.isVisible('#problems-empty'), false);
+    await page.close();
+  });
+
+  it('runs under the CSP without violations', () => {
+    assert.deepEqual(violations, []);
+  });
+});
