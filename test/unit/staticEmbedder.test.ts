@@ -141,6 +141,13 @@ describe('static embedder', () => {
       assert.ok(sim('parseHeader', 'renderButton') < 0.5);
     });
 
+    it('let frequent words move a vector less than a rare content word', () => {
+      // Unweighted, three `the` would pull harder than one `bucket`; weighted, they barely count.
+      assert.ok(sim('removeFile', 'removeFile the the the') > 0.9);
+      assert.ok(sim('removeFile', 'removeFile if return this') > 0.9);
+      assert.ok(sim('removeFile', 'removeFile bucket') < 0.8);
+    });
+
     it('put related code words closer than unrelated ones', () => {
       const closer = (q: string, near: string, far: string) => {
         const a = sim(q, near);
