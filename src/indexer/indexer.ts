@@ -84,6 +84,8 @@ const FLUSH_ROWS = 4096;
 /** Files per worker task, and bytes: small enough to spread, large enough to amortise messaging. */
 const BATCH_FILES = 24;
 const BATCH_BYTES = 384 * 1024;
+/** Dispatch pauses while this many rows wait for the writer (backpressure on memory). */
+const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
 
 export class Indexer extends EventEmitter {
   private pool: Piscina | undefined;
@@ -104,6 +106,8 @@ export class Indexer extends EventEmitter {
   private embedded = 0;
   private lastEmit = 0;
   private writesSinceOptimize = 0;
+  /** Rows handed to the writer and not yet in the store: bounded, so a slow write stalls the workers, not memory. */
+  private bufferedRows = 0;
   private closed = false;
 
   private constructor(
@@ -329,7 +333,11 @@ export class Indexer extends EventEmitter {
   private workerPool(): Piscina {
     if (!this.pool) {
       const n = Math.max(1, this.opts.workers ?? Math.max(1, os.availableParallelism() - 1));
-      this.pool = new Piscina({ filename: resources.workerScript(), minThreads: n, maxThreads: n, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+      this.pool = new Piscina({ filename: resources.workerScript(), minThreads: n, maxThreads: n, idleTimeout: 60_000, concurrentTasksPerWorker: 1,
+        // A bounded heap makes V8 collect a worker's garbage (file texts, chunk strings) early
+        // instead of growing towards the default limit; native memory (wasm, ONNX) is not counted.
+        resourceLimits: { maxOldGenerationSizeMb: 256 },
+      });
     }
     return this.pool;
   }
@@ -364,12 +372,13 @@ export class Indexer extends EventEmitter {
       try {
         for (;;) {
           let batch: Work[] | undefined;
-          while (this.inFlight.size < maxInFlight && (batch = this.nextBatch())) this.dispatch(batch);
+          while (this.inFlight.size < maxInFlight && this.bufferedRows < MAX_BUFFERED_ROWS && (batch = this.nextBatch())) this.dispatch(batch);
           if (!this.inFlight.size) {
-            const waiting = this.paused && this.backgroundPos < this.backgroundQueue.length && !this.cancelled;
+            const backgroundLeft = this.backgroundPos < this.backgroundQueue.length && !this.cancelled;
+            const waiting = backgroundLeft && (this.paused || this.bufferedRows >= MAX_BUFFERED_ROWS);
             if (!waiting && !this.userQueue.length) break;
           }
-          // Wake on a finished task, or on resume/cancel/new user work.
+          // Wake on a finished task, a finished write, or on resume/cancel/new user work.
           await new Promise<void>((resolve) => {
             const wake = () => {
               this.off('wake', wake);
@@ -432,6 +441,7 @@ export class Indexer extends EventEmitter {
       this.pending.files.push({ ...f, first: this.pending.rows.length });
       if (f.status === 'indexed') {
         for (let i = 0; i < f.count; i++) this.pending.rows.push(rows[f.first + i]);
+        this.bufferedRows += f.count;
         this.pending.vectors.push(vectors.subarray(f.first * dim, (f.first + f.count) * dim));
       }
       this.queued.delete(fileKey(f.root, f.path));
@@ -456,6 +466,16 @@ export class Indexer extends EventEmitter {
     const { files, rows, vectors } = this.pending;
     this.pending = { files: [], rows: [], vectors: [], user: false };
     if (!files.length) return;
+    try {
+      await this.write(files, rows, vectors);
+    } finally {
+      // Written or failed, these rows no longer hold the dispatcher back.
+      this.bufferedRows -= rows.length;
+      this.emit('wake');
+    }
+  }
+
+  private async write(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): Promise<void> {
     const now = Date.now();
     const stale: { root: string; path: string }[] = [];
     const marks: FileRecord[] = [];
@@ -504,6 +524,7 @@ export class Indexer extends EventEmitter {
     this.progress.filesDone += files.length;
     this.progress.failed = this.counters.failed;
     this.progress.skipped += files.filter((f) => f.status === 'skipped').length;
+    // Incremental writes leave small fragments; fold them in now and then (full runs do at the end).
     if (++this.writesSinceOptimize >= 200 && !this.drainPromise) {
       await this.store.optimize();
       this.writesSinceOptimize = 0;

@@ -165,17 +165,22 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
   it('kill -9 at any moment, then a re-run, ends with exactly the index of a clean run', async () => {
     const tree = realTree(400);
     const clean = tempDir('store');
+    const t0 = Date.now();
     const cleanRun = cli(['index', tree, '--store', clean, '--json', '--workers', '2']);
+    const cleanMs = Date.now() - t0;
     assert.equal(cleanRun.code, 0, cleanRun.stderr);
     const expected = await snapshot(clean);
     const store = tempDir('store');
-    // Kill at growing delays so the kills land in scanning, mid-write and finalizing.
-    for (const delay of [400, 900, 1500, 2500]) {
+    // Kills spread over a run's length, so they land in start-up, scanning, mid-write and finalizing.
+    let killed = 0;
+    for (const share of [0.15, 0.3, 0.45, 0.6, 0.75, 0.9]) {
       const child = spawn(process.execPath, [cliPath, 'index', tree, '--store', store, '--json', '--workers', '2'], { stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, delay));
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      const exited = new Promise((r) => child.once('exit', r));
+      await new Promise((r) => setTimeout(r, share * cleanMs));
+      if (child.kill('SIGKILL')) killed++;
+      await exited;
     }
+    assert.ok(killed >= 3, `only ${killed} runs were still going when killed`);
     const resumed = cli(['index', tree, '--store', store, '--json', '--workers', '2']);
     assert.equal(resumed.code, 0, resumed.stderr);
     const summary = lastJson(resumed.stdout);
