@@ -15,18 +15,13 @@
 // No `vscode` import: unit-tested against a real temp folder.
 import * as path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import type { Root } from '../indexer/scan';
+import { EXCLUDED_DIRS, type Root } from '../indexer/scan';
 
 /**
- * Directories the engine's scan never indexes (scan.ts EXCLUDED_DIRS, which is not exported):
- * not watching them saves most of the watches in a typical tree. A file that slips through is
- * still vetted by the engine, so this list only has to be a subset.
+ * Directories the engine's scan never indexes: not watching them saves most of the watches in a
+ * typical tree. A file that slips through is still vetted by the engine.
  */
-export const WATCH_EXCLUDED_DIRS: ReadonlySet<string> = new Set([
-  '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'dist', 'build', 'out', '.next', '.nuxt',
-  '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', '.gradle', '.idea', '.vscode-test',
-  'coverage', '.cache', '.semindex',
-]);
+export const WATCH_EXCLUDED_DIRS: ReadonlySet<string> = EXCLUDED_DIRS;
 
 /**
  * True for paths the watcher should not report or descend into: inside an excluded directory of

@@ -184,7 +184,13 @@ export class Indexer extends EventEmitter {
     this.setPhase(this.paused ? 'paused' : 'indexing');
     await this.drain();
     this.setPhase('finalizing');
+    // The workers' heaps and parser memory are freed before the index build, the run's memory peak;
+    // the pool is started again on the next update (a few hundred ms, once).
+    await this.pool?.destroy();
+    this.pool = undefined;
     await this.enqueueWrite(async () => {
+      // A run that wrote nothing leaves the indices as they were: no optimize (seconds on a large table).
+      if (!this.writesSinceOptimize && !gone.length) return;
       await this.store.optimize();
       this.writesSinceOptimize = 0;
       this.catalog.compactIfNeeded();

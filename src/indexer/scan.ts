@@ -48,7 +48,7 @@ export interface ScanResult {
 export const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
 
 /** Directories no user wants searched: VCS data, dependencies, build output, caches. */
-const EXCLUDED_DIRS = new Set([
+export const EXCLUDED_DIRS: ReadonlySet<string> = new Set([
   '.git', '.hg', '.svn', 'node_modules', 'bower_components', 'dist', 'build', 'out', '.next', '.nuxt',
   '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', '.gradle', '.idea', '.vscode-test',
   'coverage', '.cache', '.semindex',

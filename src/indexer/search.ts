@@ -66,9 +66,11 @@ export class HybridSearch {
       mode === 'vector' ? [] : this.keyword(q, depth),
       mode === 'bm25' ? [] : this.semantic(q, depth),
     ]);
-    if (mode === 'bm25') return rerank(bm25, (h) => h.raw).slice(0, k);
-    if (mode === 'vector') return rerank(vector, (h) => Math.max(0, 1 - h.raw)).slice(0, k);
-    return fuse(bm25, vector, this.vectorWeight).slice(0, k);
+    const ranked =
+      mode === 'bm25' ? rerank(bm25, (h) => h.raw) : mode === 'vector' ? rerank(vector, (h) => Math.max(0, 1 - h.raw)) : fuse(bm25, vector, this.vectorWeight);
+    const top = ranked.slice(0, k);
+    const texts = await this.store.texts(top.map((r) => r.hit));
+    return top.map((r, i) => toResult(r.hit, r.score, texts[i]));
   }
 
   private async keyword(q: string, depth: number): Promise<StoredHit[]> {
@@ -87,17 +89,19 @@ export class HybridSearch {
   }
 }
 
+interface Ranked {
+  hit: StoredHit;
+  score: number;
+}
+
 /** One list re-ordered by score × kind prior. */
-function rerank(list: StoredHit[], score: (h: StoredHit) => number): SearchResult[] {
-  return list
-    .map((h) => ({ h, s: score(h) * prior(h) }))
-    .sort((a, b) => b.s - a.s)
-    .map((e) => toResult(e.h, e.s));
+function rerank(list: StoredHit[], score: (h: StoredHit) => number): Ranked[] {
+  return list.map((hit) => ({ hit, score: score(hit) * prior(hit) })).sort((a, b) => b.score - a.score);
 }
 
 /** Weighted reciprocal-rank fusion of the two lists (each contribution times the kind prior). */
-export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: number): SearchResult[] {
-  const scores = new Map<string, { hit: StoredHit; score: number }>();
+export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: number): Ranked[] {
+  const scores = new Map<string, Ranked>();
   const add = (list: StoredHit[], weight: number) => {
     list.forEach((hit, rank) => {
       const key = `${hit.root}\u0000${hit.path}\u0000${hit.startLine}`;
@@ -109,11 +113,11 @@ export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: numbe
   if (bm25.length) add(vector, vectorWeight);
   // With no keyword match at all, the vector list is all there is.
   else add(vector, 1);
-  return [...scores.values()].sort((a, b) => b.score - a.score).map((e) => toResult(e.hit, e.score));
+  return [...scores.values()].sort((a, b) => b.score - a.score);
 }
 
-function toResult(hit: StoredHit, score: number): SearchResult {
-  const lines = hit.text.split('\n');
+function toResult(hit: StoredHit, score: number, text: string): SearchResult {
+  const lines = text.split('\n');
   return {
     root: hit.root,
     path: hit.path,

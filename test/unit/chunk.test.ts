@@ -69,8 +69,7 @@ const WHOLE: Record<string, Row[]> = {
     [19, 46, 'class', 'LruCache'], // from its doc comment, over the decorator
     [48, 55, 'function', 'loadConfig'], // with the nested `resolve`
     [57, 58, 'function', 'clamp'], // const arrow function
-    [60, 60, 'module', 'Internal'], // namespaces are always opened
-    [61, 64, 'function', 'hidden'],
+    [60, 64, 'function', 'hidden'], // namespaces are always opened; a bare `namespace X {` line joins the first member
     [66, 68, 'function', 'sealed'],
     [70, 72, 'function', 'logged'],
     [74, 74, 'window', ''],
@@ -155,8 +154,7 @@ const WHOLE: Record<string, Row[]> = {
   ],
   'Sample.cs': [
     [1, 2, 'window', ''],
-    [4, 5, 'module', 'Shop.Orders'],
-    [6, 7, 'class', 'Line'],
+    [4, 7, 'class', 'Line'], // with the namespace's opening lines
     [9, 39, 'class', 'OrderService'],
     [41, 44, 'interface', 'IDiscount'],
     [46, 50, 'enum', 'Status'],
@@ -164,8 +162,7 @@ const WHOLE: Record<string, Row[]> = {
   ],
   'sample.rb': [
     [1, 2, 'window', ''],
-    [4, 5, 'module', 'Api'],
-    [6, 30, 'class', 'Client'],
+    [4, 30, 'class', 'Client'], // with `module Api` above and its `end` below
     [32, 34, 'function', 'slugify'],
     [36, 36, 'window', ''],
   ],
@@ -193,8 +190,7 @@ const SPLIT: Record<string, Row[]> = {
     [38, 46, 'method', 'LruCache.set'], // from its decorator
     [48, 55, 'function', 'loadConfig'],
     [57, 58, 'function', 'clamp'],
-    [60, 60, 'module', 'Internal'],
-    [61, 64, 'function', 'hidden'],
+    [60, 64, 'function', 'hidden'],
     [66, 68, 'function', 'sealed'],
     [70, 72, 'function', 'logged'],
     [74, 74, 'window', ''],
@@ -312,8 +308,7 @@ const SPLIT: Record<string, Row[]> = {
   ],
   'Sample.cs': [
     [1, 2, 'window', ''],
-    [4, 5, 'module', 'Shop.Orders'],
-    [6, 7, 'class', 'Line'],
+    [4, 7, 'class', 'Line'],
     [9, 14, 'class', 'OrderService'],
     [16, 16, 'method', 'OrderService.OrderService'],
     [18, 25, 'method', 'OrderService.Add'],
@@ -327,8 +322,7 @@ const SPLIT: Record<string, Row[]> = {
   ],
   'sample.rb': [
     [1, 2, 'window', ''],
-    [4, 5, 'module', 'Api'],
-    [6, 8, 'class', 'Client'], // its comment sits outside the class body in the tree
+    [4, 8, 'class', 'Client'], // its comment sits outside the class body in the tree
     [10, 12, 'method', 'Client.initialize'],
     [14, 18, 'method', 'Client.get'],
     [20, 22, 'method', 'Client.default'],

@@ -1,12 +1,15 @@
 // Stage 3 — embed: picks the embedder the user configured. Both implementations run in workers.
+import * as path from 'node:path';
+import { resourceDir } from '../resources';
 import type { Chunk, Embedder, EmbedderConfig } from '../types';
 import { StaticEmbedder } from './staticEmbedder';
 
 export async function createEmbedder(cfg: EmbedderConfig): Promise<Embedder> {
   if (cfg.kind === 'static') return StaticEmbedder.load();
   if (cfg.kind === 'transformers') {
-    // Loaded on demand: onnxruntime is heavy and most users run the static embedder.
-    const { TransformersEmbedder } = await import('./transformersEmbedder');
+    // A bundle of its own (esbuild.mjs), required on demand: transformers.js is 1.4 MB of code
+    // that every extension activation and every static-embedder worker would otherwise parse.
+    const { TransformersEmbedder } = require(path.join(resourceDir(), 'transformers-embedder.js')) as typeof import('./transformersEmbedder');
     return TransformersEmbedder.create(cfg);
   }
   throw new Error(`semindex: unknown embedder "${(cfg as { kind: string }).kind}" (expected static or transformers)`);
