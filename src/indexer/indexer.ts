@@ -108,6 +108,7 @@ export class Indexer extends EventEmitter {
   private writesSinceOptimize = 0;
   /** Rows handed to the writer and not yet in the store: bounded, so a slow write stalls the workers, not memory. */
   private bufferedRows = 0;
+  private rowsThisRun = 0;
   private closed = false;
 
   private constructor(
@@ -184,10 +185,12 @@ export class Indexer extends EventEmitter {
     this.setPhase(this.paused ? 'paused' : 'indexing');
     await this.drain();
     this.setPhase('finalizing');
-    // The workers' heaps and parser memory are freed before the index build, the run's memory peak;
-    // the pool is started again on the next update (a few hundred ms, once).
-    await this.pool?.destroy();
-    this.pool = undefined;
+    if (this.rowsThisRun >= 50_000) {
+      // After a large run the index build is the memory peak: free the workers' heaps and parser
+      // memory first. The pool starts again on the next update (a few hundred ms, once).
+      await this.pool?.destroy();
+      this.pool = undefined;
+    }
     await this.enqueueWrite(async () => {
       // A run that wrote nothing leaves the indices as they were: no optimize (seconds on a large table).
       if (!this.writesSinceOptimize && !gone.length) return;
@@ -310,6 +313,7 @@ export class Indexer extends EventEmitter {
 
   private beginRun(): void {
     this.cancelled = false;
+    this.rowsThisRun = 0;
     this.counters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
     this.runStart = performance.now();
     this.cacheHits = 0;
@@ -502,6 +506,7 @@ export class Indexer extends EventEmitter {
         offset += v.length;
       }
       await this.store.add({ rows, vectors: all });
+      this.rowsThisRun += rows.length;
       await this.store.ensureFtsIndex();
     }
     const finals: FileRecord[] = [];

@@ -120,6 +120,11 @@ export class ChunkStore {
     return [...files.values()];
   }
 
+  /** What the embedder saw of each row (benchmarks re-embed the same inputs). */
+  async embeddingInputs(): Promise<Pick<Chunk, 'path' | 'symbol' | 'text'>[]> {
+    return (await this.table.query().select(['path', 'symbol', 'text']).toArray()).map((r) => ({ path: r.path, symbol: r.symbol, text: r.text }));
+  }
+
   /** Identity of every row (tests and consistency checks). */
   async rowKeys(): Promise<{ root: string; path: string; startLine: number; endLine: number; textHash: string; fileHash: string }[]> {
     const rows = await this.table.query().select(['root', 'path', 'start_line', 'end_line', 'text_hash', 'file_hash']).toArray();

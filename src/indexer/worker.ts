@@ -56,6 +56,9 @@ export interface BatchTask {
   files: FileTask[];
 }
 
+/** Texts per embed() call. */
+const EMBED_BATCH = 64;
+
 let state: Promise<{ chunker: Chunker; embedder: Embedder; key: string }> | undefined;
 let cache: Promise<ChunkStore> | undefined;
 
@@ -134,7 +137,6 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       } else todo.push(i);
     });
   } else for (let i = 0; i < rows.length; i++) todo.push(i);
-  const EMBED_BATCH = 64;
   for (let i = 0; i < todo.length; i += EMBED_BATCH) {
     const part = todo.slice(i, i + EMBED_BATCH);
     const out = await embedder.embed(part.map((j) => embeddingText(rows[j])), 'document');
@@ -168,6 +170,16 @@ export async function parseOnly(task: { files: FileTask[] }): Promise<number> {
 }
 
 let parseChunker: Promise<Chunker> | undefined;
+
+/**
+ * Piscina task `embedOnly` (benchmark baseline for model embedders): the embedder alone on the
+ * same texts, in the same batches, on the same threads as the pipeline.
+ */
+export async function embedOnly(task: { config: WorkerConfig; texts: string[] }): Promise<number> {
+  const { embedder } = await setup(task.config);
+  for (let i = 0; i < task.texts.length; i += EMBED_BATCH) await embedder.embed(task.texts.slice(i, i + EMBED_BATCH), 'document');
+  return task.texts.length;
+}
 
 /** Reads and vets one file. Never opens anything but a regular file; never blocks on a FIFO. */
 function readFile(file: FileTask, config: WorkerConfig): { result: FileOutcome; text?: string } {
