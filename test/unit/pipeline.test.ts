@@ -230,6 +230,28 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
+  it('a model embedder re-embeds only the chunks whose text changed (embedding cache)', async () => {
+    const ws = tempDir('ws');
+    const fns = Array.from({ length: 8 }, (_, i) => `def helper_${i}(value):\n    scaled = value * ${i}\n    shifted = scaled + ${i}\n    return shifted\n`).join('\n');
+    writeTree(ws, { 'many.py': fns, 'other.py': 'def untouched():\n    return 1\n' });
+    const store = tempDir('store');
+    const model = path.join(repoRoot, 'test/fixtures/tiny-model');
+    const ix = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'transformers', modelDir: model }, workers: 1 });
+    try {
+      await ix.index();
+      fs.appendFileSync(path.join(ws, 'many.py'), '\ndef brand_new(value):\n    bigger = value + 100\n    smaller = bigger - 1\n    return smaller\n');
+      const rates: number[] = [];
+      ix.on('progress', (p) => p.cacheHitRate !== undefined && rates.push(p.cacheHitRate));
+      await ix.update([path.join(ws, 'many.py')]);
+      const rate = rates.at(-1)!;
+      // Eight of the file's nine chunks are unchanged text: their vectors come from the store.
+      assert.ok(rate > 0.8 && rate < 1, `cache hit rate ${rate}`);
+      assert.equal((await ix.search('brand_new', { mode: 'bm25', k: 1 }))[0]?.symbol, 'brand_new');
+    } finally {
+      await ix.close();
+    }
+  });
+
   it('the CLI prints the documented JSON lines', async () => {
     const ws = fixtureWorkspace();
     const store = tempDir('store');
