@@ -20,8 +20,10 @@
 //   killAll()                             -> stop everything this process started
 // CLI:
 //   node test/e2e/harness.mjs check      (deps present?)   node test/e2e/harness.mjs cleanup  (kill leftovers)
-//   node test/e2e/harness.mjs host-tests [--ext DIR] [--tests FILE] [--folder DIR [--copy-folder]] [--timeout MS] [--name N]
-//     --ext defaults to the repo root, --tests to <ext>/dist/test/e2e/host/runner.js.
+//   node test/e2e/harness.mjs host-tests [--ext DIR] [--tests FILE] [--folder DIR [--copy-folder]] [--workspace F.code-workspace]
+//                                        [--grep REGEXP] [--timeout MS] [--name N]
+//     --ext defaults to the repo root, --tests to <ext>/dist/test/e2e/host/runner.js; --workspace is
+//     relative to --folder (opened instead of it); --grep selects tests by full title (mocha grep).
 //     prints the mocha log and a closing line "N passed, N failed"; exit 0 only if all passed.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -315,7 +317,8 @@ function tail(file, lines = 40) {
 /**
  * Starts code-server on 127.0.0.1:<free port> in its own process group.
  * opts: folder (opened workspace folder), copyFolder (open a temp copy of folder instead; see
- *       server.folder), extensionsDir, userDataDir, env (added to the server's
+ *       server.folder), workspace (a .code-workspace file relative to folder, opened instead of
+ *       it; inside the copy with copyFolder), extensionsDir, userDataDir, env (added to the server's
  *       environment, which the extension host inherits), extraArgs, settings (merged over
  *       DEFAULT_SETTINGS), name (for temp/artifact names), startTimeoutMs.
  */
@@ -340,10 +343,13 @@ export async function startCodeServer(opts = {}) {
   }
 
   let folder = opts.folder && path.resolve(opts.folder);
+  // A .code-workspace file (multi-root), relative to opts.folder; opened instead of the folder.
+  let workspace = opts.workspace && path.resolve(folder || '.', opts.workspace);
   if (folder && opts.copyFolder) {
     // Work on a throwaway copy, so the tests cannot change the fixture (e.g. write .semindex/ into it).
     const copy = path.join(root, 'workspace', path.basename(folder));
     fs.cpSync(folder, copy, { recursive: true });
+    if (workspace) workspace = path.join(copy, path.relative(folder, workspace));
     folder = copy;
   }
 
@@ -358,7 +364,7 @@ export async function startCodeServer(opts = {}) {
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     ...(opts.extraArgs || []),
-    ...(folder ? [folder] : []),
+    ...(workspace ? [workspace] : folder ? [folder] : []),
   ];
   const out = fs.openSync(logFile, 'a');
   debug('spawn', CODE_SERVER, args.join(' '));
@@ -400,13 +406,14 @@ export async function startCodeServer(opts = {}) {
     await stop();
     throw e;
   }
-  return { url, port, pid: proc.pid, token, root, userDataDir, extensionsDir, logFile, folder, stop, name };
+  return { url, port, pid: proc.pid, token, root, userDataDir, extensionsDir, logFile, folder, workspace, stop, name };
 }
 
-/** Workbench URL, optionally opening a folder and passing a development payload. */
-export function workbenchUrl(server, { folder = server.folder, payload } = {}) {
+/** Workbench URL, optionally opening a folder (or a .code-workspace file) and passing a development payload. */
+export function workbenchUrl(server, { folder = server.folder, workspace = server.workspace, payload } = {}) {
   const u = new URL(server.url + '/');
-  if (folder) u.searchParams.set('folder', path.resolve(folder));
+  if (workspace) u.searchParams.set('workspace', path.resolve(workspace));
+  else if (folder) u.searchParams.set('folder', path.resolve(folder));
   if (payload) u.searchParams.set('payload', JSON.stringify(payload));
   return u.toString();
 }
@@ -581,7 +588,7 @@ export async function screenshot(page, fileName) {
 
 /** Saves a screenshot and the server's logs into test-results/<name>/. Never throws. */
 export async function saveFailureArtifacts(name, { page, server } = {}) {
-  const dir = path.join(ARTIFACTS, safe(name));
+  const dir = path.join(ARTIFACTS, safePath(name));
   try {
     fs.mkdirSync(dir, { recursive: true });
     if (page) await page.screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true, timeout: 10_000 }).catch(() => {});
@@ -598,7 +605,7 @@ export async function saveFailureArtifacts(name, { page, server } = {}) {
 
 function saveArtifact(name, fileName, src) {
   try {
-    const dir = path.join(ARTIFACTS, safe(name));
+    const dir = path.join(ARTIFACTS, safePath(name));
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(src, path.join(dir, fileName));
   } catch {
@@ -607,6 +614,8 @@ function saveArtifact(name, fileName, src) {
 }
 
 const safe = (s) => String(s).replace(/[^\w.-]+/g, '_').slice(0, 120);
+/** An artifact folder name; "suite/test title" keeps its one level of nesting. */
+const safePath = (s) => String(s).split(/[\\/]/).map(safe).join(path.sep);
 
 /**
  * Starts code-server and the browser (in parallel), opens the workbench on opts.folder and waits
@@ -856,6 +865,8 @@ async function main() {
       extensionDevelopmentPath: ext,
       extensionTestsPath: tests,
       folder,
+      workspace: args.workspace,
+      env: args.grep ? { SEMINDEX_E2E_GREP: args.grep } : {},
       copyFolder: Boolean(args['copy-folder']),
       timeoutMs: args.timeout ? Number(args.timeout) : undefined,
       name: args.name || 'host-tests',
@@ -867,7 +878,7 @@ async function main() {
     console.log(`${r.passed} passed, ${r.failed} failed`);
     return r.failed === 0 && r.passed > 0 ? 0 : 1;
   }
-  console.error('usage: node test/e2e/harness.mjs check | cleanup | host-tests --ext DIR [--tests FILE] [--folder DIR [--copy-folder]] [--timeout MS] [--name NAME]');
+  console.error('usage: node test/e2e/harness.mjs check | cleanup | host-tests --ext DIR [--tests FILE] [--folder DIR [--copy-folder]] [--workspace FILE] [--grep REGEXP] [--timeout MS] [--name NAME]');
   return 2;
 }
 

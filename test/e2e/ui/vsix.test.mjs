@@ -1,0 +1,223 @@
+// UI tests of the PACKAGED extension: semindex-linux-x64.vsix (built by `npm run package`) is
+// installed into a fresh extensions folder of code-server before it starts, then driven like a
+// user would, through the command palette, the status bar and the two webviews, in headless
+// chromium. One code-server session (on a copy of test/fixtures/workspace) for the whole file; the
+// tests run in order. Also takes the README screenshots search-panel.png and progress-view.png
+// (test-results/screenshots/; copied to docs/images/ with SEMINDEX_UPDATE_SCREENSHOTS=1).
+// Failure artifacts: test-results/ui-vsix/<test>/.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ARTIFACTS, REPO_ROOT, installVsix, openWorkbenchSession, runCommand, statusBarItemById, webviewFrame } from '../harness.mjs';
+
+const VSIX = path.join(REPO_ROOT, 'semindex-linux-x64.vsix');
+const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/workspace');
+const WAIT = 90_000;
+/** Files of the fixture that are indexed (scratch/ is .gitignore'd and absent anyway). */
+const FIXTURE_FILES = 14;
+/** Numbers as the extension shows them (src/extension/format.ts): 13616 → "13,616". */
+const count = (n) => n.toLocaleString('en-US');
+
+/** A webview's content frame whose document has `selector` (search view and progress panel can both be open). */
+async function frameWith(page, selector, timeout = WAIT) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const n = await page.locator('iframe.webview').count();
+    for (let i = 0; i < n; i++) {
+      const frame = webviewFrame(page, { index: i });
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > end) throw new Error(`no webview with ${selector} within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Saves a README screenshot: always to test-results/screenshots/<name>, and to docs/images/<name>
+ * when that file is missing or SEMINDEX_UPDATE_SCREENSHOTS=1 (so a test run does not dirty the tree).
+ */
+async function docsScreenshot(page, name) {
+  await page.mouse.move(640, 790); // no hover highlights
+  const file = path.join(ARTIFACTS, 'screenshots', name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+  const docs = path.join(REPO_ROOT, 'docs/images', name);
+  if (process.env.SEMINDEX_UPDATE_SCREENSHOTS === '1' || !fs.existsSync(docs)) {
+    fs.mkdirSync(path.dirname(docs), { recursive: true });
+    fs.copyFileSync(file, docs);
+  }
+}
+
+/** Drags the side bar's edge so it is `width` px wide (room for the result snippets in the screenshots). */
+async function widenSideBar(page, width) {
+  const box = await page.locator('[id="workbench.parts.sidebar"]').boundingBox();
+  if (!box || box.width >= width) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - box.width) / 2, y, { steps: 5 });
+  await page.mouse.move(box.x + width + 1, y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Records every text the Semindex status bar item shows from now on (progress flashes by quickly). */
+async function recordStatusTexts(page) {
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    w.__semindexStatus = [];
+    const read = () => {
+      const el = document.getElementById('semindex.semindex.semindex.status');
+      const text = el ? (el.textContent || '').trim() : '';
+      if (text && w.__semindexStatus.at(-1) !== text) w.__semindexStatus.push(text);
+    };
+    read();
+    w.__semindexObserver?.disconnect();
+    w.__semindexObserver = new MutationObserver(read);
+    w.__semindexObserver.observe(document.getElementById('workbench.parts.statusbar') || document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  return () => page.evaluate(() => /** @type {any} */ (window).__semindexStatus.slice());
+}
+
+describe('packaged extension (.vsix) in code-server', function () {
+  this.timeout(240_000);
+  let session;
+  let page;
+  let extensionsDir;
+  let workspace;
+  /** A full index of the fixture by the CLI: { files, chunks }. */
+  let reference;
+
+  before(async function () {
+    this.timeout(300_000);
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run "npm run package" first`);
+    // Under the harness's temp prefix, so `harness.mjs cleanup` also removes a leftover.
+    extensionsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'semindex-e2e-vsix-extensions-'));
+    installVsix(VSIX, extensionsDir);
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'semindex-e2e-cli-store-'));
+    try {
+      const out = execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist/cli.js'), 'index', FIXTURE, '--store', store, '--json'], { encoding: 'utf8', timeout: WAIT });
+      reference = JSON.parse(out.trim().split('\n').pop());
+    } finally {
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+    assert.equal(reference.files, FIXTURE_FILES);
+    session = await openWorkbenchSession({ name: 'ui-vsix', folder: FIXTURE, copyFolder: true, extensionsDir, viewport: { width: 1280, height: 800 } });
+    page = session.page;
+    workspace = session.server.folder;
+    // Too large to index (default semindex.maxFileSize is 1 MiB): listed in the progress view.
+    fs.mkdirSync(path.join(workspace, 'data'));
+    fs.writeFileSync(path.join(workspace, 'data/huge_table.ts'), `// generated\n${'export const row = "0123456789abcdefghijklmnopqrstuvwxyz";\n'.repeat(22_000)}`);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && session) console.error(`artifacts: ${await session.saveArtifacts(this.currentTest.title)}`);
+  });
+
+  after(async () => {
+    await session?.close();
+    if (extensionsDir) fs.rmSync(extensionsDir, { recursive: true, force: true });
+  });
+
+  it('installs from the .vsix with only what runs', () => {
+    const dirs = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('semindex.semindex-'));
+    assert.equal(dirs.length, 1, `installed: ${fs.readdirSync(extensionsDir).join(', ')}`);
+    const ext = path.join(extensionsDir, dirs[0]);
+    for (const f of ['package.json', 'readme.md', 'LICENSE.txt', 'dist/extension.js', 'dist/worker.js', 'dist/transformers-embedder.js', 'dist/tree-sitter.wasm', 'dist/assets/static-table.bin', 'dist/grammars/tree-sitter-go.wasm', 'media/search.js', 'media/progress.js']) {
+      assert.ok(fs.existsSync(path.join(ext, f)), `${f} is packaged`);
+    }
+    const all = fs.readdirSync(ext, { recursive: true });
+    assert.deepEqual(all.filter((f) => f.endsWith('.map') || f.startsWith('dist/test') || f.startsWith('src/') || f.startsWith('test/')), [], 'no tests, sources or source maps');
+    const packages = fs.readdirSync(path.join(ext, 'node_modules')).flatMap((p) => (p.startsWith('@') ? fs.readdirSync(path.join(ext, 'node_modules', p)).map((q) => `${p}/${q}`) : [p]));
+    assert.deepEqual(packages.sort(), ['@lancedb/lancedb', '@lancedb/lancedb-linux-x64-gnu', '@opentelemetry/api', 'apache-arrow', 'flatbuffers', 'onnxruntime-common', 'onnxruntime-node', 'piscina', 'reflect-metadata', 'tslib']);
+    assert.deepEqual(fs.readdirSync(path.join(ext, 'node_modules/onnxruntime-node/bin/napi-v6')), ['linux'], 'onnxruntime for linux only');
+    assert.deepEqual(fs.readdirSync(path.join(ext, 'node_modules/onnxruntime-node/bin/napi-v6/linux')), ['x64']);
+  });
+
+  it('indexes from the command palette: the status bar shows progress, then "Semindex: N files, M chunks"', async () => {
+    const status = statusBarItemById(page, 'semindex.semindex', 'semindex.status');
+    await status.filter({ hasText: 'Semindex: not indexed' }).waitFor({ timeout: WAIT }); // activated, nothing indexed
+    const texts = await recordStatusTexts(page);
+    await runCommand(page, 'Semindex: Index Workspace', { timeoutMs: WAIT });
+    const done = `Semindex: ${count(reference.files)} files, ${count(reference.chunks)} chunks`;
+    await status.filter({ hasText: done }).waitFor({ timeout: WAIT });
+    const seen = await texts();
+    assert.ok(
+      seen.some((t) => /Semindex: (opening the index…|scanning…|[\d,]+\/[\d,]+ files|finalizing…)/.test(t)),
+      `progress was shown before the counts: ${JSON.stringify(seen)}`,
+    );
+    assert.equal(seen.at(-1), done);
+  });
+
+  it('searches in the search panel; Enter opens the file at the chunk', async () => {
+    await runCommand(page, 'Semindex: Search', { timeoutMs: WAIT });
+    const view = await frameWith(page, '#query');
+    const query = view.locator('#query');
+    await query.waitFor({ state: 'visible', timeout: WAIT });
+    await widenSideBar(page, 520);
+
+    // An identifier in keyword mode.
+    await view.locator('#mode-keyword').click();
+    assert.equal(await view.locator('#mode-keyword').getAttribute('aria-pressed'), 'true');
+    await query.fill('ParseHTTPHeader');
+    await view.locator('#results [role=option]').first().filter({ hasText: 'headers.go' }).waitFor({ timeout: WAIT });
+    assert.match((await view.locator('#results [role=option]').first().getAttribute('aria-label')) ?? '', /^ParseHTTPHeader, src\/http\/headers\.go, lines/);
+
+    // A question in hybrid mode.
+    await view.locator('#mode-hybrid').click();
+    await query.fill('edit distance between two strings');
+    const first = view.locator('#results [role=option]').first();
+    await first.filter({ hasText: 'levenshtein.py' }).waitFor({ timeout: WAIT });
+    await view.locator('#status', { hasText: /\d+ results?/ }).waitFor({ timeout: WAIT });
+    const label = (await first.getAttribute('aria-label')) ?? '';
+    assert.match(label, /^compute_levenshtein_distance, src\/text\/levenshtein\.py, lines \d+–\d+$/, label);
+    const [, startLine, endLine] = /lines (\d+)–(\d+)/.exec(label).map(Number);
+    assert.ok(startLine >= 1 && startLine < endLine, `${startLine}–${endLine}`);
+    assert.match(await first.locator('.result-snippet').innerText(), /def compute_levenshtein_distance/);
+    assert.ok((await first.locator('mark').count()) > 0, 'query words are highlighted');
+    assert.match((await view.locator('#embedder').innerText()).trim(), /^Embedder: static word vectors/);
+
+    // Keyboard: ↓ selects the first result, Enter opens it.
+    await query.press('ArrowDown');
+    await view.locator('#result-0[aria-selected=true]').waitFor({ timeout: WAIT });
+    await view.locator('#results').press('Enter');
+    await page.locator('.tabs-container .tab.active', { hasText: 'levenshtein.py' }).waitFor({ timeout: WAIT });
+    // The chunk is selected, the cursor on its last line: the status bar says "Ln <end>, Col c (n selected)",
+    // and the editor shows the chunk's first line.
+    await page.locator('[id="status.editor.selection"]', { hasText: new RegExp(`^Ln ${endLine}, Col \\d+ \\([\\d,]+ selected\\)`) }).waitFor({ timeout: WAIT });
+    await page.locator('.monaco-editor .view-line', { hasText: 'def compute_levenshtein_distance' }).waitFor({ timeout: WAIT });
+
+    await view.locator('#results').evaluate(() => window.scrollTo(0, 0)); // the page scrolls, under a sticky query box
+    await docsScreenshot(page, 'search-panel.png');
+  });
+
+  it('shows phase, counts, health and skipped files in the progress view; its buttons work', async () => {
+    await runCommand(page, 'Semindex: Show Index Progress', { timeoutMs: WAIT });
+    const panel = await frameWith(page, '#progress-phase');
+    await panel.locator('#progress-phase', { hasText: 'Up to date' }).waitFor({ timeout: WAIT });
+    await panel.locator('#progress-counts', { hasText: `${count(reference.files)} files · ${count(reference.chunks)} chunks` }).waitFor({ timeout: WAIT });
+    assert.equal((await panel.locator('#health-files').innerText()).trim(), count(reference.files));
+    assert.equal((await panel.locator('#health-chunks').innerText()).trim(), count(reference.chunks));
+    assert.equal(await panel.locator('#progress-bar').getAttribute('aria-valuenow'), '100');
+    const skipped = panel.locator('#problems .link', { hasText: 'data/huge_table.ts' });
+    await skipped.waitFor({ timeout: WAIT });
+    assert.match(await panel.locator('#problems li', { hasText: 'data/huge_table.ts' }).innerText(), /skipped/);
+    assert.equal(await panel.locator('#pause').isDisabled(), true, 'nothing to pause');
+    await docsScreenshot(page, 'progress-view.png');
+
+    // Rebuild from the panel: it clears, indexes again and comes back with the same counts.
+    const texts = await recordStatusTexts(page);
+    await panel.locator('#rebuild').click();
+    await panel.locator('#progress-phase', { hasText: /Clearing|Opening|Scanning|Indexing|Finalizing|Working/ }).waitFor({ timeout: WAIT }).catch(() => {});
+    await panel.locator('#progress-phase', { hasText: 'Up to date' }).waitFor({ timeout: WAIT });
+    await panel.locator('#health-chunks', { hasText: count(reference.chunks) }).waitFor({ timeout: WAIT });
+    const seen = await texts();
+    assert.ok(seen.some((t) => /clearing the index|opening the index|scanning|files ·/.test(t)), `the rebuild showed in the status bar: ${JSON.stringify(seen)}`);
+
+    // A skipped file opens from the list.
+    await skipped.click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'huge_table.ts' }).waitFor({ timeout: WAIT });
+  });
+});
