@@ -17,24 +17,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
+import { DEFAULT_SETTINGS } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const runner = path.join(root, 'dist/test/e2e/host/runner.js');
 
-// The user settings the harness gives code-server (no welcome page, no chat, no trust prompt…).
-const SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.tips.enabled': false,
-  'workbench.enableExperiments': false,
-  'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'security.workspace.trust.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'chat.disableAIFeatures': true,
-  'git.enabled': false,
-};
+// The same user settings the code-server harness uses (no welcome page, no chat, no trust prompt…).
+const SETTINGS = DEFAULT_SETTINGS;
 
 async function vscodeExecutable() {
   if (process.env.SEMINDEX_VSCODE_EXECUTABLE) return process.env.SEMINDEX_VSCODE_EXECUTABLE;
