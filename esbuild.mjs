@@ -66,6 +66,8 @@ const builds = [
 ].filter((b) => (Array.isArray(b.entryPoints) ? b.entryPoints.length : Object.values(b.entryPoints).every((e) => fs.existsSync(path.join(root, e)))));
 
 copyRuntimeFiles();
+// Test bundles are rebuilt from the current sources: a deleted test must not live on in dist/.
+if (!watch) fs.rmSync(path.join(dist, 'test'), { recursive: true, force: true });
 if (watch) {
   for (const b of builds) await (await esbuild.context({ ...common, ...b })).watch();
   console.log('esbuild: watching');
