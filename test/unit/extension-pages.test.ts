@@ -200,6 +200,8 @@ describe('extension webview pages (headless Chromium)', function () {
 
     const { items, total } = problemItems([{ root: 'app', path: '<script>x</script>.bin', status: 'skipped', reason: 'binary file type (.bin)' }], false);
     await send(page, { type: 'problems', items, total });
+    // The page renders on its message event: wait for it rather than racing it.
+    await page.locator('#problems li').first().waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('#problems li').count(), 1);
     assert.equal(await page.locator('#problems script').count(), 0);
     assert.equal(await page.textContent('#problems .link'), '<script>x</script>.bin');
