@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { WAIT_MS, sleep, until } from './wait';
 import type { SemindexApi } from '../../../src/extension/api';
 import { statusBarView } from '../../../src/extension/statusText';
 import type { Indexer } from '../../../src/indexer/indexer';
@@ -19,7 +20,6 @@ import type { SearchOptions } from '../../../src/indexer/search';
 
 const EXTENSION_ID = 'semindex.semindex';
 /** Every wait on a condition: generous, the machine may be loaded. */
-const WAIT_MS = 90_000;
 
 /** The fixture's indexable files (.gitignore'd scratch/ and node_modules/ are not among them). */
 const FIXTURE_FILES = [
@@ -39,32 +39,9 @@ const FIXTURE_FILES = [
   'src/tokenizer/IdentifierSplitter.java',
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** For child processes of the extension host: in desktop VS Code process.execPath is Electron, run it as Node. */
 const NODE_ENV = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
 
-/**
- * Polls `probe` until it returns something truthy; the error says what was awaited, with the last
- * error the probe threw (a probe that throws is retried: see the skipped test on searches during a
- * reopen for the one known cause).
- */
-async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string | (() => string | Promise<string>), ms = WAIT_MS): Promise<T> {
-  const end = Date.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > end) {
-      const why = typeof what === 'string' ? what : await what();
-      throw new Error(`timed out after ${ms} ms waiting for ${why}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : ''}`);
-    }
-    await sleep(100);
-  }
-}
 
 describe('single folder: the extension in a real VS Code', function () {
   this.timeout(180_000);

@@ -7,26 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until } from './wait';
 import type { SemindexApi } from '../../../src/extension/api';
 import { statusBarView } from '../../../src/extension/statusText';
 
-const WAIT_MS = 90_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string | (() => string), ms = WAIT_MS): Promise<T> {
-  const end = Date.now() + ms;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      lastError = err; // e.g. a search racing a reopen (see extension.test.ts)
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await sleep(100);
-  }
-}
 
 describe('multi-root: the extension in a real VS Code', function () {
   this.timeout(180_000);
