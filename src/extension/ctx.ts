@@ -49,6 +49,8 @@ export class Ctx implements vscode.Disposable {
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Everything under way, for whenIdle(). */
   private readonly busy = new Set<Promise<unknown>>();
+  /** Searches running on the engine or the reader. */
+  private readonly searches = new Set<Promise<unknown>>();
   private progress: Progress | undefined;
   private stats: IndexStats | undefined;
   private problemList: FailedFile[] = [];
@@ -225,7 +227,16 @@ export class Ctx implements vscode.Disposable {
   /** Searches the index (what is indexed so far while a run goes on). */
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
     const source = await this.searchSource();
-    return source ? source.search(query, opts) : [];
+    if (!source) return [];
+    // Held open until it answers: closeEngine() waits for running searches before closing the
+    // store under them (a reopen for new settings, a rebuild, a folder change).
+    const running = source.search(query, opts);
+    const forget = () => {
+      this.searches.delete(tracked);
+    };
+    const tracked: Promise<void> = running.then(forget, forget);
+    this.searches.add(tracked);
+    return running;
   }
 
   /** Resolves when nothing is opening, indexing, updating or waiting in a watcher batch. */
@@ -340,13 +351,18 @@ export class Ctx implements vscode.Disposable {
   /** Call only inside serial(). Cancels a run, lets in-flight work finish, releases the lock. */
   private async closeEngine(transition: string): Promise<void> {
     await this.stopWatcher();
-    await this.closeReader();
     const engine = this.engine;
-    if (!engine) return;
-    this.setTransition(transition);
+    if (engine) {
+      this.setTransition(transition);
+      engine.cancel();
+    }
+    // From here new searches queue behind this serial step (searchSource → openEngine) and
+    // running ones finish on the engine or reader they hold, which stay open until then.
     this.engine = undefined;
-    engine.cancel();
-    await Promise.allSettled([this.run, ...this.updates]);
+    await Promise.allSettled([...this.searches]);
+    await this.closeReader();
+    if (!engine) return;
+    await Promise.allSettled([this.run, ...this.updates, ...this.searches]);
     try {
       await engine.close();
     } catch (err) {

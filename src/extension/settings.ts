@@ -129,5 +129,7 @@ export function indexerOptions(settings: Settings, roots: Root[], storeDir: stri
     maxFileSize: settings.maxFileSize,
     useGitignore: settings.respectGitignore,
     owner: 'vscode',
+    // After "Reload Window" the previous extension host may still be writing its last batches.
+    lockWaitMs: 15_000,
   };
 }

@@ -29,16 +29,27 @@ export class StoreLock {
     private readonly body: LockBody,
   ) {}
 
-  /** Takes the lock or throws StoreBusyError. `owner` names the writer in messages ("cli", "vscode"). */
-  static async acquire(file: string, owner: string): Promise<StoreLock> {
+  /**
+   * Takes the lock or throws StoreBusyError. `owner` names the writer in messages ("cli",
+   * "vscode"). With `waitMs`, a live holder of the same owner on this host is waited for that long
+   * before giving up: a window reload starts the new extension host while the old one is still
+   * writing its last batches. Other holders (a CLI run) are reported at once.
+   */
+  static async acquire(file: string, owner: string, opts: { waitMs?: number } = {}): Promise<StoreLock> {
     const body: LockBody = { pid: process.pid, host: os.hostname(), token: crypto.randomUUID(), owner, expires: Date.now() + LEASE_MS };
+    const deadline = Date.now() + (opts.waitMs ?? 0);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.writeFileSync(file, JSON.stringify(body), { flag: 'wx' });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const holder = readLock(file);
-        if (holder && isAlive(holder)) throw new StoreBusyError(holder);
+        if (holder && isAlive(holder)) {
+          if (Date.now() >= deadline || holder.owner !== owner || holder.host !== body.host) throw new StoreBusyError(holder);
+          await new Promise((r) => setTimeout(r, 200));
+          attempt--; // waiting for a live holder is not a failed attempt
+          continue;
+        }
         // Stale (dead holder, lapsed lease or unreadable): remove and try again.
         fs.rmSync(file, { force: true });
         continue;
@@ -88,10 +99,20 @@ function isAlive(holder: LockBody): boolean {
     if (holder.pid === process.pid) return true;
     try {
       process.kill(holder.pid, 0);
-      return true;
     } catch (err) {
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
+    return !isZombie(holder.pid);
   }
   return holder.expires > Date.now();
+}
+
+/** A process that has exited but not been reaped still answers kill(pid, 0); Linux shows it as state Z. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no /proc (not Linux) or gone meanwhile: kill() decided
+  }
 }

@@ -3,7 +3,7 @@
 // fusion is weighted towards BM25 and guarded: vectors re-order and add to keyword results, they
 // never push a strong keyword match out (see HYBRID below and the README's measurements).
 import type { ChunkStore, StoredHit } from './store';
-import { ftsText } from './tokens';
+import { bm25Term, ftsText } from './tokens';
 import type { ChunkKind, Embedder } from './types';
 
 export type SearchMode = 'hybrid' | 'vector' | 'bm25';
@@ -74,9 +74,10 @@ export class HybridSearch {
   }
 
   private async keyword(q: string, depth: number): Promise<StoredHit[]> {
-    // Query words go through the same identifier splitting as the indexed text, plus the raw
-    // words so that natural-language queries keep their stems.
-    const text = `${q.toLowerCase()} ${ftsText(q)}`.replace(/[^\p{L}\p{N}_\s]+/gu, ' ').trim();
+    // Query words go through the same identifier splitting, stemming and stop words as the
+    // indexed text, plus the plain words of the query (split at anything not a letter or digit).
+    const plain = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).map((w) => (w ? bm25Term(w) : ''));
+    const text = `${plain.join(' ')} ${ftsText(q)}`.replace(/\s+/g, ' ').trim();
     if (!text) return [];
     return this.store.textSearch(text, depth);
   }

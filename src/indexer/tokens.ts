@@ -1,47 +1,193 @@
 // Identifier-aware tokenization shared by the BM25 field and the static embedder,
 // so that a query word `parse` meets `parseHeader`, `parse_header` and `PARSE_HEADER`.
+//
+// One hand-written pass over the char codes: this runs on every chunk of every file in the
+// workers, and the regex version (an IDENT match, then a SUBWORD match per identifier, run once
+// for BM25 and again for the embedder) cost as much as a third of tree-sitter's parse.
+//
+// The BM25 field also gets English stop words dropped and words stemmed (Porter2, as the
+// full-text index's own filters would): doing it here, once per distinct word per worker, costs a
+// map lookup per token, where the index's stemmer cost half of the index build.
+//
+// Rules (the same as the regexes they replaced):
+//   identifier  [A-Za-z_$\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*
+//   sub-word    [A-Z]+(?![a-z]) | [A-Z]?[a-z\u00C0-\uFFFF]+ | [0-9]+   (`_` and `$` separate)
 
-const IDENT = /[A-Za-z_$\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*/g;
-// Boundaries inside one identifier: lower→Upper, ACRONYMWord, letter↔digit, and `_`/`$`.
-const SUBWORD = /[A-Z]+(?![a-z])|[A-Z]?[a-z\u00C0-\uFFFF]+|[0-9]+/g;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
+
+/** Snowball's English stop-word list (the one full-text indexes use for `removeStopWords`). */
+const STOP_WORDS = new Set(
+  ('i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it its ' +
+    'itself they them their theirs themselves what which who whom this that these those am is are was were be been being ' +
+    'have has had having do does did doing a an the and but if or because as until while of at by for with about against ' +
+    'between into through during before after above below to from up down in out on off over under again further then ' +
+    'once here there when where why how all any both each few more most other some such no nor not only own same so than ' +
+    'too very s t can will just don should now').split(' '),
+);
+
+/** Stems of the words seen so far (per thread); dropped when it grows past STEM_CACHE_LIMIT. */
+const stemCache = new Map<string, string>();
+const STEM_CACHE_LIMIT = 200_000;
+
+/** A lower-case word as the BM25 field holds it: its Porter2 stem, or "" for a stop word. */
+export function bm25Term(word: string): string {
+  let stem = stemCache.get(word);
+  if (stem === undefined) {
+    stem = STOP_WORDS.has(word) ? '' : porter2(word);
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+    stemCache.set(word, stem);
+  }
+  return stem;
+}
+
+const OTHER = 0;
+const UPPER = 1;
+const LOWER = 2; // a-z and everything from U+00C0 up
+const DIGIT = 3;
+const SEP = 4; // `_` and `$`: inside identifiers, between sub-words
+
+function classOf(c: number): number {
+  if (c >= 97 && c <= 122) return LOWER;
+  if (c >= 65 && c <= 90) return UPPER;
+  if (c >= 48 && c <= 57) return DIGIT;
+  if (c === 95 || c === 36) return SEP;
+  return c >= 0xc0 ? LOWER : OTHER;
+}
+
+const isAsciiLower = (c: number) => c >= 97 && c <= 122;
+
+/**
+ * Calls `part(start, end, digits)` for each sub-word of the identifier text[a, b), in order.
+ * `digits` marks an all-digit part.
+ */
+function subwords(text: string, a: number, b: number, part: (start: number, end: number, digits: boolean) => void): void {
+  let i = a;
+  while (i < b) {
+    const k = classOf(text.charCodeAt(i));
+    if (k === UPPER) {
+      let j = i + 1;
+      while (j < b && classOf(text.charCodeAt(j)) === UPPER) j++;
+      if (j < b && isAsciiLower(text.charCodeAt(j))) {
+        if (j - i >= 2) {
+          part(i, j - 1, false); // `HTTPHeader`: HTTP, then Header from its capital
+          i = j - 1;
+          continue;
+        }
+        let e = j + 1;
+        while (e < b && classOf(text.charCodeAt(e)) === LOWER) e++;
+        part(i, e, false);
+        i = e;
+        continue;
+      }
+      part(i, j, false);
+      i = j;
+    } else if (k === LOWER || k === DIGIT) {
+      let j = i + 1;
+      while (j < b && classOf(text.charCodeAt(j)) === k) j++;
+      part(i, j, k === DIGIT);
+      i = j;
+    } else i++;
+  }
+}
 
 /** Splits one identifier into lower-case sub-words: `parseHTTPHeader2` → parse, http, header, 2. */
 export function splitIdentifier(identifier: string): string[] {
   const out: string[] = [];
-  for (const m of identifier.matchAll(SUBWORD)) out.push(m[0].toLowerCase());
+  subwords(identifier, 0, identifier.length, (s, e) => out.push(identifier.slice(s, e).toLowerCase()));
   return out;
 }
 
-/** Identifiers (and words) of a text, in order, as written. */
-export function identifiersOf(text: string): string[] {
-  return text.match(IDENT) ?? [];
+/** What the index needs of one text: its BM25 field and its words for the embedder. */
+export interface Analysis {
+  /**
+   * The text put in the full-text (BM25) field: each identifier whole (lower-cased) plus its
+   * sub-words when it has more than one, so both `parseheader` and `parse header` match; each
+   * word as bm25Term() makes it (stemmed, stop words left out).
+   */
+  fts: string;
+  /** Lower-case sub-words in order, without single characters and pure numbers (no meaning alone). */
+  words: string[];
+}
+
+/** An identifier's share of an Analysis: its BM25 terms (space-joined) and its embedder words. */
+interface IdentifierTokens {
+  fts: string;
+  words: readonly string[];
 }
 
 /**
- * Lower-case sub-words of a text, in order, for embedding: every identifier split into parts.
- * Single characters and pure numbers are dropped: they carry no meaning on their own.
+ * Identifiers seen so far (per thread), as written → their tokens. Code repeats its identifiers,
+ * so most are looked up once here instead of being split, lower-cased and stemmed again.
  */
-export function wordsOf(text: string): string[] {
-  const out: string[] = [];
-  for (const id of identifiersOf(text)) {
-    for (const w of splitIdentifier(id)) {
-      if (w.length > 1 && !/^[0-9]+$/.test(w)) out.push(w);
-    }
-  }
-  return out;
-}
+const identifierCache = new Map<string, IdentifierTokens>();
+const IDENTIFIER_CACHE_LIMIT = 50_000;
 
-/**
- * The text put in the full-text (BM25) field: each identifier whole (lower-cased) plus its
- * sub-words when it has more than one, so both `parseheader` and `parse header` match.
- */
-export function ftsText(text: string): string {
-  const out: string[] = [];
-  for (const id of identifiersOf(text)) {
-    const parts = splitIdentifier(id);
+function tokensOfIdentifier(id: string): IdentifierTokens {
+  const parts: string[] = [];
+  const digits: boolean[] = [];
+  subwords(id, 0, id.length, (s, e, d) => {
+    parts.push(id.slice(s, e).toLowerCase());
+    digits.push(d);
+  });
+  const fts: string[] = [];
+  const words: string[] = [];
+  if (parts.length === 1) {
+    if (parts[0].length > 1) pushTerm(fts, parts[0]);
+  } else {
+    // The whole of a compound identifier is a name, not an English word: lower-cased, not stemmed
+    // (stemming every distinct identifier was the costliest part of this function).
     const whole = parts.join('');
-    if (whole.length > 1) out.push(whole);
-    if (parts.length > 1) for (const p of parts) if (p.length > 1) out.push(p);
+    if (whole.length > 1) fts.push(whole);
   }
-  return out.join(' ');
+  for (let p = 0; p < parts.length; p++) {
+    const w = parts[p];
+    if (w.length < 2) continue;
+    if (parts.length > 1) pushTerm(fts, w);
+    if (!digits[p]) words.push(w);
+  }
+  return { fts: fts.join(' '), words };
+}
+
+/** Both of a text's token views in one pass (the workers' path: every chunk goes through here). */
+export function analyze(text: string): Analysis {
+  const fts: string[] = [];
+  const words: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const k = classOf(text.charCodeAt(i));
+    if (k === OTHER || k === DIGIT) {
+      i++; // a digit cannot start an identifier
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && classOf(text.charCodeAt(j)) !== OTHER) j++;
+    const id = text.slice(i, j);
+    let tokens = identifierCache.get(id);
+    if (!tokens) {
+      tokens = tokensOfIdentifier(id);
+      if (identifierCache.size >= IDENTIFIER_CACHE_LIMIT) identifierCache.clear();
+      identifierCache.set(id, tokens);
+    }
+    if (tokens.fts) fts.push(tokens.fts);
+    for (let w = 0; w < tokens.words.length; w++) words.push(tokens.words[w]);
+    i = j;
+  }
+  return { fts: fts.join(' '), words };
+}
+
+function pushTerm(out: string[], word: string): void {
+  const term = bm25Term(word);
+  if (term) out.push(term);
+}
+
+/** The BM25 field of a text (see Analysis.fts). */
+export function ftsText(text: string): string {
+  return analyze(text).fts;
+}
+
+/** The embedder's words of a text (see Analysis.words). */
+export function wordsOf(text: string): string[] {
+  return analyze(text).words;
 }

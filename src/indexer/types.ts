@@ -41,6 +41,11 @@ export interface Embedder {
   /** One line for humans (UI, README, CLI): which model this really is. */
   readonly description: string;
   embed(texts: string[], role: EmbedRole): Promise<Float32Array[]>;
+  /**
+   * Embedders that work on words (the static table) take a document's words as tokens.ts#analyze
+   * cut them, so the workers tokenize each chunk once for BM25 and embedding alike.
+   */
+  embedWords?(words: readonly string[]): Float32Array;
   dispose?(): Promise<void>;
 }
 

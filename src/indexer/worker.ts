@@ -9,7 +9,7 @@ import { resources } from './resources';
 import { errorText } from './scan';
 import type { ChunkBatch, ChunkRow } from './store';
 import { ChunkStore } from './store';
-import { ftsText } from './tokens';
+import { analyze } from './tokens';
 import type { Embedder, EmbedderConfig } from './types';
 
 export interface WorkerConfig {
@@ -86,6 +86,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
   const ms = { read: 0, chunk: 0, embed: 0 };
   const files: FileOutcome[] = [];
   const rows: ChunkRow[] = [];
+  const words: string[][] = [];
   for (const file of task.files) {
     const t0 = performance.now();
     const outcome = readFile(file, task.config);
@@ -99,6 +100,9 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       const chunks = await chunker.chunk(file.path, outcome.text);
       const first = rows.length;
       for (const c of chunks) {
+        // One tokenization per chunk serves the BM25 field and a word-based embedder.
+        const tokens = analyze(embeddingText(c));
+        if (embedder.embedWords) words[rows.length] = tokens.words;
         rows.push({
           root: file.root,
           path: c.path,
@@ -108,7 +112,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           startLine: c.startLine,
           endLine: c.endLine,
           text: c.text,
-          fts: ftsText(embeddingText(c)),
+          fts: tokens.fts,
           textHash: sha1(c.text),
           fileHash: outcome.result.hash,
         });
@@ -137,7 +141,9 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       } else todo.push(i);
     });
   } else for (let i = 0; i < rows.length; i++) todo.push(i);
-  for (let i = 0; i < todo.length; i += EMBED_BATCH) {
+  if (embedder.embedWords) {
+    for (const j of todo) vectors.set(embedder.embedWords(words[j]), j * dim);
+  } else for (let i = 0; i < todo.length; i += EMBED_BATCH) {
     const part = todo.slice(i, i + EMBED_BATCH);
     const out = await embedder.embed(part.map((j) => embeddingText(rows[j])), 'document');
     part.forEach((j, n) => vectors.set(out[n], j * dim));

@@ -65,6 +65,42 @@ describe('store lock', () => {
     b.release();
   });
 
+  it('waits for a holder of the same owner to let go (a window reload), not for another owner', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    const a = await StoreLock.acquire(file, 'vscode');
+    const t0 = Date.now();
+    setTimeout(() => a.release(), 600);
+    const b = await StoreLock.acquire(file, 'vscode', { waitMs: 10_000 });
+    assert.ok(Date.now() - t0 >= 500, 'it waited for the release');
+    // A different owner is reported at once, however long the wait allowed.
+    const t1 = Date.now();
+    await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 10_000 }), StoreBusyError);
+    assert.ok(Date.now() - t1 < 2000);
+    // The same owner that never lets go: busy once the wait is over.
+    await assert.rejects(StoreLock.acquire(file, 'vscode', { waitMs: 300 }), StoreBusyError);
+    b.release();
+  });
+
+  it('takes over a lock held by a zombie (exited, not yet reaped) process', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const file = path.join(tempDir('lock'), 'lock');
+    // A child that exits while nobody waits for it stays a zombie until reaped: a detached
+    // grandchild of a shell that is itself kept alive and never calls wait().
+    const { spawn } = await import('node:child_process');
+    const shell = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => shell.stdout.once('data', (d) => resolve(String(d).trim()))));
+      const stat = () => fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      for (let i = 0; i < 50 && !/\) Z /.test(stat()); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(stat(), /\) Z /, 'the child is a zombie');
+      fs.writeFileSync(file, JSON.stringify({ pid, host: os.hostname(), token: 'x', owner: 'vscode', expires: Date.now() + 60_000 }));
+      const lock = await StoreLock.acquire(file, 'vscode');
+      lock.release();
+    } finally {
+      shell.kill();
+    }
+  });
+
   it('takes over a lock whose holder died', async () => {
     const file = path.join(tempDir('lock'), 'lock');
     // pid 2^22+1 is above Linux's pid_max default range: no such process.

@@ -53,6 +53,7 @@ describe('extension settings', () => {
       maxFileSize: 10,
       useGitignore: false,
       owner: 'vscode',
+      lockWaitMs: 15_000,
     });
     assert.equal(indexerOptions(from({ workers: 3 }), roots, '/store').workers, 3);
   });

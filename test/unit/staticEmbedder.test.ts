@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { StaticEmbedder, stems } from '../../src/indexer/embed/staticEmbedder';
 import { parseStaticTable } from '../../src/indexer/embed/staticTable';
 import { resources } from '../../src/indexer/resources';
+import { analyze } from '../../src/indexer/tokens';
 
 // What scripts/build-static-table.mjs produced for the committed table; a rebuild that changes them
 // must update these on purpose.
@@ -124,6 +125,18 @@ describe('static embedder', () => {
       assert.deepEqual(emb.embedOne(a), a1);
       assert.deepEqual((await emb.embed([a], 'query'))[0], a1);
       assert.notDeepEqual(a1, b1);
+    });
+
+    it('from words (the workers\' path) equal those from text, repeated words counted', () => {
+      const text = 'function parseHeader(header) { const header2 = parseHeader(header); return header + header2; }';
+      assert.deepEqual(emb.embedWords(analyze(text).words), emb.embedOne(text));
+      // A word used three times weighs three times: not the same vector as using it once.
+      assert.notDeepEqual(emb.embedWords(['parse', 'header', 'header', 'header']), emb.embedWords(['parse', 'header']));
+      const v = emb.embedWords(['parse', 'header', 'header', 'header']);
+      assert.ok(Math.abs(norm(v) - 1) < 1e-5);
+      // Nothing left over between calls (the per-row counts are reset).
+      assert.deepEqual(emb.embedWords(['parse', 'header']), emb.embedWords(['parse', 'header']));
+      assert.ok(emb.embedWords([]).every((x) => x === 0));
     });
 
     it('are the zero vector when no word is known (search treats it as no vector signal)', async () => {
