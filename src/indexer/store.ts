@@ -28,6 +28,12 @@ export interface StoredHit extends Omit<Chunk, 'text'> {
   rowId: bigint;
 }
 
+// LanceDB's FTS builder cuts its index into partitions of this size. Its default made the build
+// over one compacted 215k-chunk fragment peak ~250 MB higher and run slower (10.7 → 6.5 s here)
+// with no loss in search latency. Read by the native library when it builds; a user's own
+// setting wins.
+process.env.LANCE_FTS_PARTITION_SIZE ??= '64';
+
 const TABLE = 'chunks';
 const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line'];
 /**
