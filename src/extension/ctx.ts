@@ -287,7 +287,7 @@ export class Ctx implements vscode.Disposable {
       this.progress = engine.currentProgress;
       this.problem = undefined;
       this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; embedder: ${engine.embedder.description}`);
-      if (engine.isBuilding) this.log.info('building a new index for this embedder beside the previous one, which answers searches until the new one is complete');
+      if (engine.isBuilding) this.log.info('building a new index beside the previous one (another embedder, or an index of an older format), which answers searches until the new one is complete');
       else await this.closeReader();
       this.syncWatcher();
       await this.refreshStats();

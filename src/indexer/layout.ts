@@ -12,9 +12,19 @@ import * as path from 'node:path';
 import { writeJsonAtomic } from './catalog';
 import type { EmbedderConfig } from './types';
 
+/**
+ * What the BM25 field of an index holds and how it is tokenized. 1 (absent in store.json): raw
+ * identifier words, stemmed by the full-text index. 2: words stemmed and stop words dropped by the
+ * workers (tokens.ts), the index only splits at spaces. An index of another format is rebuilt beside
+ * the old one, which keeps serving (queried its own way) until the new one is complete.
+ */
+export const INDEX_FORMAT = 2;
+
 export interface IndexInfo {
   /** Directory name inside the store. */
   dir: string;
+  /** INDEX_FORMAT it was built with (absent: 1). */
+  format?: number;
   embedder: EmbedderConfig;
   embedderId: string;
   dim: number;
@@ -37,6 +47,8 @@ export interface StoreManifest {
   active?: IndexInfo;
   building?: IndexInfo;
 }
+
+export const indexFormat = (info: IndexInfo): number => info.format ?? 1;
 
 export class StoreLayout {
   constructor(readonly dir: string) {}
@@ -85,11 +97,13 @@ export class StoreLayout {
   /** The index to write for this embedder: the active one, the one being built, or a new one. */
   indexFor(embedder: EmbedderConfig, id: string, dim: number, description: string): { info: IndexInfo; building: boolean } {
     const manifest = this.read();
-    if (manifest.active?.embedderId === id && manifest.active.dim === dim) return { info: manifest.active, building: false };
-    if (manifest.building?.embedderId === id && manifest.building.dim === dim) return { info: manifest.building, building: true };
+    const fits = (i: IndexInfo | undefined): boolean => i?.embedderId === id && i.dim === dim && indexFormat(i) === INDEX_FORMAT;
+    if (manifest.active && fits(manifest.active)) return { info: manifest.active, building: false };
+    if (manifest.building && fits(manifest.building)) return { info: manifest.building, building: true };
     const slug = id.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
     const info: IndexInfo = {
       dir: `index-${slug}-${crypto.randomBytes(3).toString('hex')}`,
+      format: INDEX_FORMAT,
       embedder,
       embedderId: id,
       dim,

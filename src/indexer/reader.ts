@@ -2,7 +2,7 @@
 // a store the extension is writing (and the other way round). Serves the active index.
 import { FileCatalog } from './catalog';
 import { createEmbedder } from './embed';
-import { type IndexInfo, StoreLayout } from './layout';
+import { type IndexInfo, StoreLayout, indexFormat } from './layout';
 import { HybridSearch, type SearchOptions, type SearchResult } from './search';
 import { ChunkStore } from './store';
 import type { Embedder } from './types';
@@ -43,7 +43,7 @@ export class IndexReader {
   }
 
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
-    return new HybridSearch(this.store, this.embedder).search(query, opts);
+    return new HybridSearch(this.store, this.embedder, indexFormat(this.info)).search(query, opts);
   }
 
   async status(): Promise<StoreStatus> {

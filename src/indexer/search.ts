@@ -3,7 +3,8 @@
 // fusion is weighted towards BM25 and guarded: vectors re-order and add to keyword results, they
 // never push a strong keyword match out (see HYBRID below and the README's measurements).
 import type { ChunkStore, StoredHit } from './store';
-import { bm25Term, ftsText } from './tokens';
+import { INDEX_FORMAT } from './layout';
+import { bm25Term, ftsText, legacyQueryText } from './tokens';
 import type { ChunkKind, Embedder } from './types';
 
 export type SearchMode = 'hybrid' | 'vector' | 'bm25';
@@ -52,6 +53,8 @@ export class HybridSearch {
   constructor(
     private readonly store: ChunkStore,
     private readonly embedder: Embedder,
+    /** The index's INDEX_FORMAT (layout.ts): how its BM25 field was written, so how to query it. */
+    private readonly format = INDEX_FORMAT,
     /** Weight of the vector list in hybrid mode. */
     private readonly vectorWeight = embedder.id.startsWith('static:') ? HYBRID.vector : 1,
   ) {}
@@ -76,8 +79,11 @@ export class HybridSearch {
   private async keyword(q: string, depth: number): Promise<StoredHit[]> {
     // Query words go through the same identifier splitting, stemming and stop words as the
     // indexed text, plus the plain words of the query (split at anything not a letter or digit).
-    const plain = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).map((w) => (w ? bm25Term(w) : ''));
-    const text = `${plain.join(' ')} ${ftsText(q)}`.replace(/\s+/g, ' ').trim();
+    let text: string;
+    if (this.format >= 2) {
+      const plain = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).map((w) => (w ? bm25Term(w) : ''));
+      text = `${plain.join(' ')} ${ftsText(q)}`.replace(/\s+/g, ' ').trim();
+    } else text = legacyQueryText(q); // the index stems and drops stop words itself
     if (!text) return [];
     return this.store.textSearch(text, depth);
   }

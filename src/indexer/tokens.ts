@@ -191,3 +191,19 @@ export function ftsText(text: string): string {
 export function wordsOf(text: string): string[] {
   return analyze(text).words;
 }
+
+/**
+ * A query's BM25 text for an index of format 1 (layout.ts), which stems by itself: each identifier
+ * lower-cased whole plus its parts, unstemmed, and the plain words. Only served while such an
+ * index is being rebuilt in the current format.
+ */
+export function legacyQueryText(q: string): string {
+  const out: string[] = [q.toLowerCase()];
+  for (const id of q.match(/[A-Za-z_$\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*/g) ?? []) {
+    const parts = splitIdentifier(id);
+    const whole = parts.join('');
+    if (whole.length > 1) out.push(whole);
+    if (parts.length > 1) for (const p of parts) if (p.length > 1) out.push(p);
+  }
+  return out.join(' ').replace(/[^\p{L}\p{N}_\s]+/gu, ' ').replace(/\s+/g, ' ').trim();
+}

@@ -230,6 +230,41 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
+  it('an index of an older format is rebuilt beside the old one, which serves meanwhile', async () => {
+    const ws = fixtureWorkspace();
+    const store = tempDir('store');
+    const files = fs.readdirSync(ws).length;
+    await withIndexer(ws, store, (ix) => ix.index());
+    // What an earlier version wrote: no format in store.json (format 1, BM25 stemmed by the index).
+    const manifestFile = path.join(store, 'store.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    const oldDir = manifest.active.dir;
+    delete manifest.active.format;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    const old = await IndexReader.open(store);
+    try {
+      assert.equal(old.info.dir, oldDir);
+      assert.ok((await old.search('parse header', { k: 5, mode: 'hybrid' })).length > 0, 'the old index answers meanwhile');
+    } finally {
+      old.close();
+    }
+    await withIndexer(ws, store, async (ix) => {
+      assert.equal(ix.isBuilding, true, 'a new index is built beside the old one');
+      const run = await ix.index();
+      assert.equal(run.indexed, files);
+      assert.equal(ix.isBuilding, false);
+    });
+    const reader = await IndexReader.open(store);
+    try {
+      assert.notEqual(reader.info.dir, oldDir);
+      assert.equal(reader.info.format, 2);
+      assert.ok((await reader.search('parse header', { k: 5, mode: 'bm25' })).length > 0);
+    } finally {
+      reader.close();
+    }
+    assert.ok(!fs.existsSync(path.join(store, oldDir)), 'the old index is removed once the new one serves');
+  });
+
   it('a model embedder re-embeds only the chunks whose text changed (embedding cache)', async () => {
     const ws = tempDir('ws');
     const fns = Array.from({ length: 8 }, (_, i) => `def helper_${i}(value):\n    scaled = value * ${i}\n    shifted = scaled + ${i}\n    return shifted\n`).join('\n');

@@ -1,6 +1,6 @@
 // Identifier-aware tokenization (src/indexer/tokens.ts): the BM25 field and the embedder's words.
 import assert from 'node:assert/strict';
-import { analyze, bm25Term, ftsText, splitIdentifier, wordsOf } from '../../src/indexer/tokens';
+import { analyze, bm25Term, ftsText, legacyQueryText, splitIdentifier, wordsOf } from '../../src/indexer/tokens';
 
 describe('tokens', () => {
   it('split identifiers at case changes, acronyms, digits, _ and $', () => {
@@ -38,6 +38,10 @@ describe('tokens', () => {
     assert.deepEqual(a.words, wordsOf(text));
     // Cached identifiers give the same answer the second time.
     assert.deepEqual(analyze(text), a);
+  });
+
+  it('query an index of the older format with unstemmed words (that index stems by itself)', () => {
+    assert.equal(legacyQueryText('parseHeaders, of files!'), 'parseheaders of files parseheaders parse headers of files');
   });
 
   it('handle letters whose lower case is longer (U+0130)', () => {
