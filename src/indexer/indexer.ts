@@ -207,7 +207,9 @@ export class Indexer extends EventEmitter {
     });
     const summary = await this.summary(scanned.files.length + scanned.skipped.length);
     if (!this.cancelled) {
-      this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files: summary.files, chunks: summary.chunks } };
+      // Files in the index after the run (summary.files also counts the skipped and failed ones).
+      const files = summary.indexed + summary.unchanged;
+      this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks } };
       this.layout.update(this.info);
       if (this.building) {
         this.layout.promote(this.info);

@@ -139,6 +139,9 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     assert.equal(summary.failed, 0);
     const reader = await IndexReader.open(store);
     const paths = new Set((await snapshot(store)).map((r) => r.split('|')[1]));
+    // The recorded run counts the files in the index, not the skipped ones beside them.
+    assert.equal(reader.info.lastFullRun?.files, summary.indexed);
+    assert.ok(summary.files > summary.indexed);
     reader.close();
     for (const p of ['ok.ts', 'latin1.c', "odd name's [1] (copy).py", 'ünïcödé/файл.rb']) assert.ok(paths.has(p), `${p} not indexed`);
     for (const p of ['binary.dat2', 'huge.txt', 'minified.js', 'fifo.js']) assert.ok(!paths.has(p), `${p} indexed`);
