@@ -1,9 +1,10 @@
 // npm run bench -- --corpus <dir> [--workers N] [--embedder static|transformers] [--model <dir>]
-//                  [--scaling 1,2,4] [--update-samples 50] [--queries 400] [--json]
+//                  [--scaling 1,2,4] [--update-samples 50] [--queries 400] [--json] [--stages]
 // Measures, in one run, the figures of the speed issue: parse-only rate (the physical limit of
 // this pipeline), the cold index rate and its ratio to it, warm re-run, save→searchable latency,
 // hybrid search latency, peak RSS, and cold runs at several worker counts. Prints a table
 // and one JSON object (last line).
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +14,9 @@ import { Indexer, type RunSummary } from '../indexer/indexer';
 import { resources } from '../indexer/resources';
 import { scan } from '../indexer/scan';
 import type { EmbedderConfig } from '../indexer/types';
-import { embeddingText } from '../indexer/embed';
+import { createEmbedder, embeddingText } from '../indexer/embed';
+import { Chunker } from '../indexer/chunk';
+import { analyze } from '../indexer/tokens';
 import { StoreLayout } from '../indexer/layout';
 import { ChunkStore } from '../indexer/store';
 import type { FileTask, WorkerConfig } from '../indexer/worker';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     'update-samples': { type: 'string', default: '50' },
     queries: { type: 'string', default: '400' },
     json: { type: 'boolean', default: false },
+    stages: { type: 'boolean', default: false },
   },
 });
 
@@ -98,6 +102,42 @@ async function modelOnly(storeDir: string, threads: number): Promise<number> {
   return texts.length / seconds;
 }
 
+/**
+ * `--stages`: what each step of a worker's job costs, on this thread, one file after the other
+ * as a worker does them — ms per file for reading, parsing alone, the syntax walk (chunking minus
+ * parsing), tokenizing, embedding and hashing. Tells which stage bounds the cold rate.
+ */
+async function stageCosts(files: FileTask[]): Promise<Record<string, number>> {
+  const chunker = await Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() });
+  const emb = await createEmbedder(embedder);
+  const ms = { read: 0, parse: 0, chunk: 0, tokenize: 0, embed: 0, hash: 0 };
+  for (const f of files.slice(0, 20)) await chunker.chunk(f.path, fs.readFileSync(f.abs, 'utf8')); // grammars loaded
+  for (const f of files) {
+    let t = performance.now();
+    const lap = (k: keyof typeof ms) => {
+      const now = performance.now();
+      ms[k] += now - t;
+      t = now;
+    };
+    const text = fs.readFileSync(f.abs, 'utf8');
+    lap('read');
+    await chunker.parseOnly(f.path, text);
+    lap('parse');
+    const chunks = await chunker.chunk(f.path, text);
+    lap('chunk');
+    const tokens = chunks.map((c) => analyze(embeddingText(c)));
+    lap('tokenize');
+    if (emb.embedWords) for (const tk of tokens) emb.embedWords(tk.words);
+    else await emb.embed(chunks.map(embeddingText), 'document');
+    lap('embed');
+    for (const c of chunks) crypto.createHash('sha1').update(c.text).digest('hex');
+    lap('hash');
+  }
+  await emb.dispose?.();
+  const per = (x: number) => round(x / files.length, 3);
+  return { readMs: per(ms.read), parseMs: per(ms.parse), walkMs: per(ms.chunk - ms.parse), tokenizeMs: per(ms.tokenize), embedMs: per(ms.embed), hashMs: per(ms.hash) };
+}
+
 /** A file of 1–2k lines (the "typical file" of the update figure), else the largest one. */
 function pickUpdateFile(files: { abs: string; size: number }[]): string {
   let best: string | undefined;
@@ -117,6 +157,11 @@ async function main() {
 
   const parseRate = await parseOnly(tasks, workers);
   log(`parse-only: ${round(parseRate)} files/s`);
+  let stages: Record<string, number> | undefined;
+  if (values.stages) {
+    stages = await stageCosts(tasks);
+    log(`stages (ms per file, one thread): ${Object.entries(stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+  }
 
   const cold = await coldRun(workers);
   // Sampled through parse-only and the cold run only: later phases (scaling to 4 workers) add their
@@ -203,6 +248,7 @@ async function main() {
     peakRssMb: round(coldPeakRss / 1048576),
     peakRssMbWholeBench: round(peakRss / 1048576),
     scaling,
+    ...(stages ? { stagesMsPerFile: stages } : {}),
     ...(modelRate !== undefined
       ? { modelOnlyChunksPerSec: round(modelRate), modelRatio: round(cold.summary.chunks / cold.summary.seconds / modelRate, 3) }
       : {}),
@@ -217,6 +263,7 @@ async function main() {
     console.log(`| peak RSS (cold run, whole process) | ${result.peakRssMb} MB (whole benchmark incl. scaling runs: ${result.peakRssMbWholeBench} MB) |`);
     if (modelRate !== undefined) console.log(`| model only (same texts, threads, batches) | ${result.modelOnlyChunksPerSec} chunks/s; pipeline ${result.modelRatio} × that |`);
     console.log(`| cold at ${Object.keys(scaling).join('/')} workers | ${Object.values(scaling).join(' / ')} files/s |`);
+    if (stages) console.log(`| stages, ms per file on one thread | ${Object.entries(stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(' · ')} |`);
   }
   console.log(JSON.stringify(result));
 }
