@@ -138,6 +138,8 @@ async function stageCosts(files: FileTask[]): Promise<Record<string, number>> {
   return { readMs: per(ms.read), parseMs: per(ms.parse), walkMs: per(ms.chunk - ms.parse), tokenizeMs: per(ms.tokenize), embedMs: per(ms.embed), hashMs: per(ms.hash) };
 }
 
+const stageLine = (stages: Record<string, number>) => Object.entries(stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(' · ');
+
 /** A file of 1–2k lines (the "typical file" of the update figure), else the largest one. */
 function pickUpdateFile(files: { abs: string; size: number }[]): string {
   let best: string | undefined;
@@ -160,7 +162,7 @@ async function main() {
   let stages: Record<string, number> | undefined;
   if (values.stages) {
     stages = await stageCosts(tasks);
-    log(`stages (ms per file, one thread): ${Object.entries(stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', ')}`);
+    log(`stages (ms per file, one thread): ${stageLine(stages)}`);
   }
 
   const cold = await coldRun(workers);
@@ -263,7 +265,7 @@ async function main() {
     console.log(`| peak RSS (cold run, whole process) | ${result.peakRssMb} MB (whole benchmark incl. scaling runs: ${result.peakRssMbWholeBench} MB) |`);
     if (modelRate !== undefined) console.log(`| model only (same texts, threads, batches) | ${result.modelOnlyChunksPerSec} chunks/s; pipeline ${result.modelRatio} × that |`);
     console.log(`| cold at ${Object.keys(scaling).join('/')} workers | ${Object.values(scaling).join(' / ')} files/s |`);
-    if (stages) console.log(`| stages, ms per file on one thread | ${Object.entries(stages).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(' · ')} |`);
+    if (stages) console.log(`| stages, ms per file on one thread | ${stageLine(stages)} |`);
   }
   console.log(JSON.stringify(result));
 }

@@ -362,7 +362,7 @@ export class Ctx implements vscode.Disposable {
     await Promise.allSettled([...this.searches]);
     await this.closeReader();
     if (!engine) return;
-    await Promise.allSettled([this.run, ...this.updates, ...this.searches]);
+    await Promise.allSettled([this.run, ...this.updates]);
     try {
       await engine.close();
     } catch (err) {

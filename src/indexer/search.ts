@@ -4,7 +4,7 @@
 // never push a strong keyword match out (see HYBRID below and the README's measurements).
 import type { ChunkStore, StoredHit } from './store';
 import { INDEX_FORMAT } from './layout';
-import { bm25Term, ftsText, legacyQueryText } from './tokens';
+import { legacyQueryText, queryText } from './tokens';
 import type { ChunkKind, Embedder } from './types';
 
 export type SearchMode = 'hybrid' | 'vector' | 'bm25';
@@ -78,12 +78,8 @@ export class HybridSearch {
 
   private async keyword(q: string, depth: number): Promise<StoredHit[]> {
     // Query words go through the same identifier splitting, stemming and stop words as the
-    // indexed text, plus the plain words of the query (split at anything not a letter or digit).
-    let text: string;
-    if (this.format >= 2) {
-      const plain = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).map((w) => (w ? bm25Term(w) : ''));
-      text = `${plain.join(' ')} ${ftsText(q)}`.replace(/\s+/g, ' ').trim();
-    } else text = legacyQueryText(q); // the index stems and drops stop words itself
+    // indexed text; an index of the older format stems by itself and gets them unstemmed.
+    const text = this.format >= 2 ? queryText(q) : legacyQueryText(q);
     if (!text) return [];
     return this.store.textSearch(text, depth);
   }

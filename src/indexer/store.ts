@@ -37,9 +37,9 @@ process.env.LANCE_FTS_PARTITION_SIZE ??= '64';
 const TABLE = 'chunks';
 const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line'];
 /**
- * The BM25 index's tokenizer. The field is already cut into lower-case words (tokens.ts), so the
- * index only splits at spaces; stemming and stop words are applied there too, once per distinct word (in the index, the
- * stemmer cost ~9 s of a ~19 s build over 215k chunks).
+ * The BM25 index's tokenizer. The field is already cut into lower-case, stemmed words without stop
+ * words (tokens.ts, once per distinct word), so the index only splits at spaces; in the index, the
+ * stemmer cost ~9 s of a ~19 s build over 215k chunks.
  */
 const FTS_INDEX = (): lancedb.Index =>
   lancedb.Index.fts({ withPosition: false, baseTokenizer: 'whitespace', lowercase: false, stem: false, removeStopWords: false, asciiFolding: false });
@@ -169,7 +169,7 @@ export class ChunkStore {
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
     await this.table.createIndex('fts', { config: FTS_INDEX(), replace: true });
     this.ftsReady = true;
-    await this.ensureVectorIndex(true);
+    await this.ensureVectorIndex();
   }
 
   private async readIndices(): Promise<void> {
@@ -186,15 +186,12 @@ export class ChunkStore {
    * builds in seconds (IVF-PQ took a minute for the same rows). Rows added later are scanned flat
    * until the next optimize() folds them in.
    */
-  private async ensureVectorIndex(rebuild = false): Promise<void> {
-    if (this.vectorPartitions && !rebuild) return;
+  private async ensureVectorIndex(): Promise<void> {
+    if (this.vectorPartitions) return;
     const rows = await this.table.countRows();
     if (rows < VECTOR_INDEX_MIN_ROWS) return;
     const partitions = Math.min(256, Math.max(32, Math.round(Math.sqrt(rows) / 4)));
-    const name = `vector_ivf${partitions}`;
-    const old = (await this.table.listIndices()).find((i) => i.columns.includes('vector'));
-    if (old && old.name !== name) await this.table.dropIndex(old.name);
-    await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ numPartitions: partitions, distanceType: 'cosine' }), name, replace: true });
+    await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ numPartitions: partitions, distanceType: 'cosine' }), name: `vector_ivf${partitions}`, replace: true });
     this.vectorPartitions = partitions;
   }
 

@@ -13,7 +13,6 @@
 //   identifier  [A-Za-z_$\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*
 //   sub-word    [A-Z]+(?![a-z]) | [A-Z]?[a-z\u00C0-\uFFFF]+ | [0-9]+   (`_` and `$` separate)
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
 
 /** Snowball's English stop-word list (the one full-text indexes use for `removeStopWords`). */
@@ -193,7 +192,16 @@ export function wordsOf(text: string): string[] {
 }
 
 /**
- * A query's BM25 text for an index of format 1 (layout.ts), which stems by itself: each identifier
+ * A query's BM25 text for an index of this format (layout.ts INDEX_FORMAT): the plain words of the
+ * query (split at anything not a letter or digit) and its BM25 field, both as bm25Term() makes them.
+ */
+export function queryText(q: string): string {
+  const plain = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).map((w) => (w ? bm25Term(w) : ''));
+  return `${plain.join(' ')} ${ftsText(q)}`.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A query's BM25 text for an index of format 1, which stems by itself: each identifier
  * lower-cased whole plus its parts, unstemmed, and the plain words. Only served while such an
  * index is being rebuilt in the current format.
  */

@@ -17,6 +17,14 @@ async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) 
   }
 }
 
+/** The fixture workspace indexed with the static embedder into a fresh store. */
+async function indexedFixture(): Promise<{ ws: string; store: string; files: number }> {
+  const ws = fixtureWorkspace();
+  const store = tempDir('store');
+  await withIndexer(ws, store, (ix) => ix.index());
+  return { ws, store, files: fs.readdirSync(ws).length };
+}
+
 function cli(args: string[]): { code: number; stdout: string; stderr: string } {
   try {
     const stdout = execFileSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
@@ -192,10 +200,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
   });
 
   it('switching embedder builds a new index beside the old one, which serves until the new one is complete', async () => {
-    const ws = fixtureWorkspace();
-    const store = tempDir('store');
-    const files = fs.readdirSync(ws).length;
-    await withIndexer(ws, store, (ix) => ix.index());
+    const { ws, store, files } = await indexedFixture();
     const model = path.join(repoRoot, 'test/fixtures/tiny-model');
     const tx = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'transformers', modelDir: model }, workers: 2 });
     try {
@@ -234,10 +239,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
   });
 
   it('an index of an older format is rebuilt beside the old one, which serves meanwhile', async () => {
-    const ws = fixtureWorkspace();
-    const store = tempDir('store');
-    const files = fs.readdirSync(ws).length;
-    await withIndexer(ws, store, (ix) => ix.index());
+    const { ws, store, files } = await indexedFixture();
     // What an earlier version wrote: no format in store.json (format 1, BM25 stemmed by the index).
     const manifestFile = path.join(store, 'store.json');
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
