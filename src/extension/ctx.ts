@@ -308,6 +308,7 @@ export class Ctx implements vscode.Disposable {
       this.changed();
     });
     engine.on('warning', (msg: string) => this.log.warn(msg));
+    engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
     engine.on('error', (err: unknown) => {
       this.log.error(`index write failed: ${errorMessage(err)}`);
       if (this.engine === engine) this.showError(`Semindex: writing the index failed: ${errorMessage(err)}`);

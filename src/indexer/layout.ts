@@ -15,10 +15,12 @@ import type { EmbedderConfig } from './types';
 /**
  * What the BM25 field of an index holds and how it is tokenized. 1 (absent in store.json): raw
  * identifier words, stemmed by the full-text index. 2: words stemmed and stop words dropped by the
- * workers (tokens.ts), the index only splits at spaces. An index of another format is rebuilt beside
- * the old one, which keeps serving (queried its own way) until the new one is complete.
+ * workers (tokens.ts), the index only splits at spaces. 3: as 2, number literals no longer read as
+ * identifiers (`0x1F` was `x1f 1f`, now `0x1f`; decimals and suffixes nothing). An index of another
+ * format is rebuilt beside the old one, which keeps serving (queried its own way) until the new one
+ * is complete; a format-2 index is queried as format 3 meanwhile (only hex literals differ).
  */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 export interface IndexInfo {
   /** Directory name inside the store. */

@@ -195,6 +195,11 @@ export class ChunkStore {
     this.vectorPartitions = partitions;
   }
 
+  /** Data fragments of the table: one per write until compacted (optimize, reindex). */
+  async fragments(): Promise<number> {
+    return (await this.table.stats()).fragmentStats.numFragments;
+  }
+
   /** Folds new rows into the indices and compacts small fragments left by incremental writes. */
   async optimize(): Promise<void> {
     await this.ensureFtsIndex();

@@ -9,9 +9,10 @@
 // full-text index's own filters would): doing it here, once per distinct word per worker, costs a
 // map lookup per token, where the index's stemmer cost half of the index build.
 //
-// Rules (the same as the regexes they replaced):
+// Rules (identifier and sub-word as the regexes they replaced; number since index format 3):
 //   identifier  [A-Za-z_$\u00C0-\uFFFF][A-Za-z0-9_$\u00C0-\uFFFF]*
 //   sub-word    [A-Z]+(?![a-z]) | [A-Z]?[a-z\u00C0-\uFFFF]+ | [0-9]+   (`_` and `$` separate)
+//   number      [0-9][A-Za-z0-9_$\u00C0-\uFFFF]*, one term when hex (`0x…`), else none
 
 const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
 
@@ -102,7 +103,7 @@ export interface Analysis {
   /**
    * The text put in the full-text (BM25) field: each identifier whole (lower-cased) plus its
    * sub-words when it has more than one, so both `parseheader` and `parse header` match; each
-   * word as bm25Term() makes it (stemmed, stop words left out).
+   * word as bm25Term() makes it (stemmed, stop words left out); hex literals whole, lower-cased.
    */
   fts: string;
   /** Lower-case sub-words in order, without single characters and pure numbers (no meaning alone). */
@@ -155,13 +156,22 @@ export function analyze(text: string): Analysis {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    const k = classOf(text.charCodeAt(i));
-    if (k === OTHER || k === DIGIT) {
-      i++; // a digit cannot start an identifier
+    const c = text.charCodeAt(i);
+    const k = classOf(c);
+    if (k === OTHER) {
+      i++;
       continue;
     }
     let j = i + 1;
     while (j < n && classOf(text.charCodeAt(j)) !== OTHER) j++;
+    if (k === DIGIT) {
+      // A number literal (`42`, `10UL`, `0x1F`), not an identifier. Hex literals (register
+      // addresses, device ids; 3.7M of the 24M tokens of 10k kernel C files) are one term, whole;
+      // other numbers none. Read as identifiers they were `x1f 1f` and unknown words to embed.
+      if (c === 48 && j - i > 2 && (text.charCodeAt(i + 1) | 32) === 120) fts.push(text.slice(i, j).toLowerCase());
+      i = j;
+      continue;
+    }
     const id = text.slice(i, j);
     let tokens = identifierCache.get(id);
     if (!tokens) {

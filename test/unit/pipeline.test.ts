@@ -2,14 +2,15 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Indexer } from '../../src/indexer/indexer';
+import { Indexer, type IndexerOptions } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
+import { INDEX_FORMAT } from '../../src/indexer/layout';
 import { cliPath, fixtureWorkspace, realTree, repoRoot, snapshot, tempDir, writeTree } from './helpers';
 
 const staticEmbedder = { kind: 'static' as const };
 
-async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) => Promise<T>): Promise<T> {
-  const ix = await Indexer.open({ storeDir, roots: [{ name: '', path: root }], embedder: staticEmbedder, workers: 2 });
+async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) => Promise<T>, opts: Partial<IndexerOptions> = {}): Promise<T> {
+  const ix = await Indexer.open({ storeDir, roots: [{ name: '', path: root }], embedder: staticEmbedder, workers: 2, ...opts });
   try {
     return await fn(ix);
   } finally {
@@ -238,6 +239,38 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
+  it('folds piled-up saves into the indices once updates go quiet, so search does not slow save by save', async () => {
+    const { ws, store } = await indexedFixture();
+    await withIndexer(
+      ws,
+      store,
+      async (ix) => {
+        const fresh = (await ix.stats()).fragments;
+        // New files, one per save: each write adds a fragment (rewriting one file over and over
+        // replaces its fragment instead).
+        const save = async (i: number) => {
+          const file = path.join(ws, `saved_${i}.py`);
+          fs.writeFileSync(file, `def saved_${i}():\n    return ${i}\n`);
+          await ix.update([file]);
+        };
+        let maintained = 0;
+        ix.on('maintained', () => maintained++);
+        for (let i = 0; i < 9; i++) await save(i);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(maintained, 0, 'nine saves are not worth a fold');
+        const piled = (await ix.stats()).fragments;
+        assert.ok(piled >= fresh + 9, `each save wrote a fragment: ${fresh} → ${piled}`);
+        const folded = new Promise((r) => ix.once('maintained', r));
+        await save(9);
+        await folded;
+        const after = (await ix.stats()).fragments;
+        assert.ok(after <= fresh + 1, `compacted: ${piled} → ${after} fragments`);
+        for (const i of [0, 9]) assert.equal((await ix.search(`saved_${i}`, { k: 3, mode: 'bm25' }))[0]?.symbol, `saved_${i}`);
+      },
+      { maintainIdleMs: 50 },
+    );
+  });
+
   it('an index of an older format is rebuilt beside the old one, which serves meanwhile', async () => {
     const { ws, store, files } = await indexedFixture();
     // What an earlier version wrote: no format in store.json (format 1, BM25 stemmed by the index).
@@ -262,7 +295,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     const reader = await IndexReader.open(store);
     try {
       assert.notEqual(reader.info.dir, oldDir);
-      assert.equal(reader.info.format, 2);
+      assert.equal(reader.info.format, INDEX_FORMAT);
       assert.ok((await reader.search('parse header', { k: 5, mode: 'bm25' })).length > 0);
     } finally {
       reader.close();

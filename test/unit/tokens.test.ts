@@ -1,6 +1,6 @@
 // Identifier-aware tokenization (src/indexer/tokens.ts): the BM25 field and the embedder's words.
 import assert from 'node:assert/strict';
-import { analyze, bm25Term, ftsText, legacyQueryText, splitIdentifier, wordsOf } from '../../src/indexer/tokens';
+import { analyze, bm25Term, ftsText, legacyQueryText, queryText, splitIdentifier, wordsOf } from '../../src/indexer/tokens';
 
 describe('tokens', () => {
   it('split identifiers at case changes, acronyms, digits, _ and $', () => {
@@ -38,6 +38,14 @@ describe('tokens', () => {
     assert.deepEqual(a.words, wordsOf(text));
     // Cached identifiers give the same answer the second time.
     assert.deepEqual(analyze(text), a);
+  });
+
+  it('take a number literal whole: hex literals are terms, other numbers nothing', () => {
+    // `0x1F` is a number, not the identifier `x1F`; a suffix (`10UL`) is not a word either.
+    assert.equal(ftsText('writel(0x1F, base + 10UL); udelay(42);'), 'writel 0x1f base udelay');
+    assert.deepEqual(wordsOf('mask = 0xFFFF_0000 | 0b1010 | 1e3;'), ['mask']);
+    assert.equal(ftsText('reg_0x10'), 'reg0x10 reg 10', 'inside an identifier, digits stay parts as before');
+    assert.ok(queryText('bar at 0x1F').split(' ').includes('0x1f'), 'a query for a hex literal meets it');
   });
 
   it('query an index of the older format with unstemmed words (that index stems by itself)', () => {
