@@ -53,6 +53,13 @@ interface Grammar {
 
 export class Chunker {
   private readonly grammars = new Map<string, Promise<Grammar | null>>();
+  /**
+   * The last grammar load started: loads run one after another. web-tree-sitter links each grammar
+   * into one shared module table, and two loads at once (two batches in a worker wanting two
+   * languages) fail with "bad export type for 'tree_sitter_…_external_scanner_create'", leaving
+   * that language to line windows for the worker's life.
+   */
+  private loading: Promise<unknown> = Promise.resolve();
   /** Languages whose syntax walk has failed, to log that once rather than per file. */
   private readonly failed = new Set<string>();
 
@@ -117,7 +124,8 @@ export class Chunker {
   private grammar(language: string): Promise<Grammar | null> {
     let grammar = this.grammars.get(language);
     if (!grammar) {
-      grammar = this.loadGrammar(language);
+      grammar = this.loading.then(() => this.loadGrammar(language));
+      this.loading = grammar;
       this.grammars.set(language, grammar);
     }
     return grammar;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Piscina } from 'piscina';
 import { Chunker, languageOf, type ChunkerOptions } from '../../src/indexer/chunk';
 import { GRAMMAR_FILES } from '../../src/indexer/languages';
 import { resources } from '../../src/indexer/resources';
 import type { Chunk, ChunkKind } from '../../src/indexer/types';
+import type { BatchResult, WorkerConfig } from '../../src/indexer/worker';
+import { fixtureWorkspace } from './helpers';
 
 /** The built runtime files when there is a build, else the ones in node_modules (tests run from the repo root). */
 function runtimePaths(): Pick<ChunkerOptions, 'runtimeWasm' | 'grammarDir'> {
@@ -600,6 +603,27 @@ describe('chunk', function () {
       }
       assert.equal(warnings.length, 1);
       assert.match(String(warnings[0]), /tree-sitter-go\.wasm/);
+    });
+
+    it('loads grammars one at a time when batches in one worker want several languages at once', async function () {
+      this.timeout(120_000);
+      // A fresh worker thread (no grammar loaded yet) running a batch per language at once, as the
+      // indexer's pool does with two tasks per worker. web-tree-sitter fails loads that overlap
+      // ("bad export type for 'tree_sitter_…_external_scanner_create'"), which left whole languages
+      // to line windows and made a resumed index differ from a clean one.
+      const dir = fixtureWorkspace('langs');
+      const files = fs.readdirSync(dir).sort();
+      const pool = new Piscina({ filename: resources.workerScript(), minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: files.length });
+      try {
+        const config: WorkerConfig = { embedder: { kind: 'static' }, maxLineLength: 4000 };
+        const results: BatchResult[] = await Promise.all(files.map((f) => pool.run({ config, files: [{ root: '', path: f, abs: path.join(dir, f) }] })));
+        results.forEach((r, i) => {
+          const kinds = new Set(r.rows.map((row) => row.kind));
+          assert.ok([...kinds].some((k) => k !== 'window'), `${files[i]}: ${[...kinds].join(', ')}`);
+        });
+      } finally {
+        await pool.destroy();
+      }
     });
   });
 });
