@@ -97,8 +97,7 @@ const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
  * Measured on 10k C files (215k chunks): hybrid search p50 went from 12 ms to 47 ms after 100
  * single-file updates and to 118 ms after 300; folding them in (store.optimize) took 6.8 s and
  * brought it back to 14 ms. So once this many writes have piled up, they are folded in when
- * updates have been quiet for maintainIdleMs. A save that comes during a fold becomes searchable
- * after it (the fold holds the write queue), hence the quiet time...
+ * updates have been quiet for maintainIdleMs...
  */
 const MAINTAIN_AFTER_WRITES = 10;
 /** ...and at once past this many, when saves or watcher events never leave a quiet moment. */
@@ -124,6 +123,8 @@ export class Indexer extends EventEmitter {
   private lastEmit = 0;
   private writesSinceOptimize = 0;
   private maintainTimer: NodeJS.Timeout | undefined;
+  /** The fold running now, if any (see maintain()). */
+  private maintaining: Promise<void> | undefined;
   /** Rows handed to the writer and not yet in the store: bounded, so a slow write stalls the workers, not memory. */
   private bufferedRows = 0;
   private rowsThisRun = 0;
@@ -203,6 +204,7 @@ export class Indexer extends EventEmitter {
     this.setPhase(this.paused ? 'paused' : 'indexing');
     await this.drain();
     this.setPhase('finalizing');
+    await this.maintaining?.catch(() => undefined);
     if (this.rowsThisRun >= 50_000) {
       // After a large run the index build is the memory peak: free the workers' heaps and parser
       // memory first. The pool starts again on the next update (a few hundred ms, once).
@@ -273,18 +275,34 @@ export class Indexer extends EventEmitter {
   /**
    * Folds the incremental writes made since the last fold or full run into the indices and
    * compacts their fragments (see MAINTAIN_AFTER_WRITES); a full run does this at its end anyway.
-   * Runs on the write queue, so an update that comes meanwhile waits for it. Emits `maintained`.
+   * Runs beside the write queue, not on it: a save during a fold is written and searchable at once.
+   * LanceDB commits a delete or an append made during a compaction on top of it — measured: 40
+   * saves (delete + add) during 7 s folds of the 215k-chunk index, each at its usual ~60 ms, and
+   * every saved file with exactly its new rows after; a unit test checks the same on a fixture.
+   * A full run waits for a fold before its own index work. Emits `maintained`; a failure is a
+   * `warning` (the rows stay searchable outside the indices) and rejects.
    */
   maintain(): Promise<void> {
     clearTimeout(this.maintainTimer);
     this.maintainTimer = undefined;
-    return this.enqueueWrite(async () => {
-      if (this.closed || this.drainPromise || !this.writesSinceOptimize) return;
-      const t0 = performance.now();
-      await this.store.optimize();
-      this.writesSinceOptimize = 0;
-      this.emit('maintained', { ms: performance.now() - t0 });
+    if (this.maintaining) return this.maintaining;
+    const writes = this.writesSinceOptimize;
+    if (this.closed || this.drainPromise || !writes) return Promise.resolve();
+    const t0 = performance.now();
+    const fold = this.store.optimize().then(
+      () => {
+        this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
+        this.emit('maintained', { ms: performance.now() - t0 });
+      },
+      (err: unknown) => {
+        this.emit('warning', `folding recent writes into the search indices failed: ${errorText(err)}`);
+        throw err;
+      },
+    );
+    this.maintaining = fold.finally(() => {
+      this.maintaining = undefined;
     });
+    return this.maintaining;
   }
 
   private scheduleMaintenance(): void {
@@ -357,6 +375,7 @@ export class Indexer extends EventEmitter {
     this.cancel();
     await this.drainPromise?.catch(() => undefined);
     await this.writeChain.catch(() => undefined);
+    await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
     this.catalog.close();
     this.store.close();

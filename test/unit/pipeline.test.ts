@@ -271,6 +271,33 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     );
   });
 
+  it('saves during a fold are written beside it, and the index ends exactly as a clean one', async () => {
+    const { ws, store } = await indexedFixture();
+    const save = async (ix: Indexer, name: string, body: string) => {
+      const file = path.join(ws, `${name}.py`);
+      fs.writeFileSync(file, body);
+      await ix.update([file]);
+    };
+    await withIndexer(
+      ws,
+      store,
+      async (ix) => {
+        for (let i = 0; i < 5; i++) await save(ix, `saved_${i}`, `def saved_${i}():\n    return ${i}\n`);
+        const fold = ix.maintain(); // not awaited: saves go on beside it
+        for (let i = 5; i < 10; i++) await save(ix, `saved_${i}`, `def saved_${i}():\n    return ${i}\n`);
+        await save(ix, 'saved_0', 'def renamed_0():\n    return 0\n'); // rows deleted during the fold
+        fs.rmSync(path.join(ws, 'saved_1.py'));
+        await ix.update([path.join(ws, 'saved_1.py')]);
+        await fold;
+        assert.equal((await ix.search('renamed_0', { k: 1, mode: 'bm25' }))[0]?.symbol, 'renamed_0');
+      },
+      { maintainIdleMs: 60_000 },
+    );
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(store), await snapshot(clean));
+  });
+
   it('an index of an older format is rebuilt beside the old one, which serves meanwhile', async () => {
     const { ws, store, files } = await indexedFixture();
     // What an earlier version wrote: no format in store.json (format 1, BM25 stemmed by the index).
