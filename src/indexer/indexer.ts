@@ -299,9 +299,17 @@ export class Indexer extends EventEmitter {
         throw err;
       },
     );
-    this.maintaining = fold.finally(() => {
-      this.maintaining = undefined;
-    });
+    this.maintaining = fold.then(
+      () => {
+        this.maintaining = undefined;
+        // Writes made during the fold: another fold once enough of them have piled up.
+        if (!this.closed) this.scheduleMaintenance();
+      },
+      (err: unknown) => {
+        this.maintaining = undefined;
+        throw err;
+      },
+    );
     return this.maintaining;
   }
 
