@@ -288,35 +288,36 @@ export class Indexer extends EventEmitter {
     if (this.maintaining) return this.maintaining;
     const writes = this.writesSinceOptimize;
     if (this.closed || this.drainPromise || !writes) return Promise.resolve();
-    const t0 = performance.now();
-    const fold = this.store.optimize().then(
+    const fold = this.fold(writes).finally(() => {
+      this.maintaining = undefined;
+    });
+    this.maintaining = fold;
+    // Writes made during the fold: another fold once enough of them have piled up.
+    fold.then(
       () => {
-        this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
-        this.emit('maintained', { ms: performance.now() - t0 });
-      },
-      (err: unknown) => {
-        this.emit('warning', `folding recent writes into the search indices failed: ${errorText(err)}`);
-        throw err;
-      },
-    );
-    this.maintaining = fold.then(
-      () => {
-        this.maintaining = undefined;
-        // Writes made during the fold: another fold once enough of them have piled up.
         if (!this.closed) this.scheduleMaintenance();
       },
-      (err: unknown) => {
-        this.maintaining = undefined;
-        throw err;
-      },
+      () => undefined,
     );
-    return this.maintaining;
+    return fold;
+  }
+
+  private async fold(writes: number): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.store.optimize();
+    } catch (err) {
+      this.emit('warning', `folding recent writes into the search indices failed: ${errorText(err)}`);
+      throw err;
+    }
+    this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
+    this.emit('maintained', { ms: performance.now() - t0 });
   }
 
   private scheduleMaintenance(): void {
     clearTimeout(this.maintainTimer);
     this.maintainTimer = undefined;
-    // A failure is reported through the write queue's `error` event; nothing to add here.
+    // A failure is reported by maintain() as a `warning`; nothing to add here.
     if (this.writesSinceOptimize >= MAINTAIN_NOW_WRITES) this.maintain().catch(() => undefined);
     else if (this.writesSinceOptimize >= MAINTAIN_AFTER_WRITES) {
       this.maintainTimer = setTimeout(() => this.maintain().catch(() => undefined), this.opts.maintainIdleMs ?? 5000);

@@ -167,8 +167,7 @@ export class ChunkStore {
     this.vectorPartitions = 0;
     // Old versions are kept for a minute so that a search running in another process finishes.
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-    await this.table.createIndex('fts', { config: FTS_INDEX(), replace: true });
-    this.ftsReady = true;
+    await this.ensureFtsIndex();
     await this.ensureVectorIndex();
   }
 
