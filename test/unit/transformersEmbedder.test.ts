@@ -153,6 +153,31 @@ if (!isMainThread && (workerData as Partial<EmbedJob> | null)?.embedInWorker) {
       }
     });
 
+    it('cuts runs of long texts short (rows × length² budget), short texts still share a run', async () => {
+      const wide = await TransformersEmbedder.create({ kind: 'transformers', modelDir }, { batchSize: 64 });
+      const runs: { rows: number; width: number }[] = [];
+      const inner = wide as unknown as { runBatch(rows: number[][]): Promise<Float32Array[]> };
+      const run = inner.runBatch.bind(wide);
+      inner.runBatch = (rows) => {
+        runs.push({ rows: rows.length, width: Math.max(...rows.map((r) => r.length)) });
+        return run(rows);
+      };
+      try {
+        const long = Array.from({ length: 40 }, (_, i) => `${'const value = compute(index, key);\n'.repeat(60)} v${i}`);
+        const short = Array.from({ length: 40 }, (_, i) => `return x${i};`);
+        const vecs = await wide.embed([...short, ...long], 'document');
+        // 40 short texts in one run of 40; 40 texts of 256 tokens in runs of 4 × 512² / 256² = 16.
+        assert.deepEqual(runs.map((r) => r.rows), [40, 16, 16, 8]);
+        assert.deepEqual(runs.slice(1).map((r) => r.width), [256, 256, 256]);
+        for (const i of [0, 39, 40, 79]) {
+          const [single] = await embedder.embed([[...short, ...long][i]], 'document');
+          assert.ok(maxAbsDiff(vecs[i], single) < 1e-5, `text ${i} differs`);
+        }
+      } finally {
+        await wide.dispose();
+      }
+    });
+
     it('returns [] for no texts', async () => {
       assert.deepEqual(await embedder.embed([], 'document'), []);
     });
