@@ -14,7 +14,7 @@ import { Indexer, type RunSummary } from '../indexer/indexer';
 import { resources } from '../indexer/resources';
 import { scan } from '../indexer/scan';
 import type { EmbedderConfig } from '../indexer/types';
-import { createEmbedder, embeddingText } from '../indexer/embed';
+import { createEmbedder, embeddingText, modelThreadsPerWorker } from '../indexer/embed';
 import { Chunker } from '../indexer/chunk';
 import { analyze } from '../indexer/tokens';
 import { StoreLayout } from '../indexer/layout';
@@ -90,7 +90,7 @@ async function modelOnly(storeDir: string, threads: number): Promise<number> {
   const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
   const texts = (await store.embeddingInputs()).map(embeddingText);
   store.close();
-  const config: WorkerConfig = { embedder, maxLineLength: 4000 };
+  const config: WorkerConfig = { embedder, maxLineLength: 4000, modelThreads: modelThreadsPerWorker(threads) };
   const pool = new Piscina({ filename: resources.workerScript(), name: 'embedOnly', minThreads: threads, maxThreads: threads });
   await Promise.all(Array.from({ length: threads }, () => pool.run({ config, texts: texts.slice(0, 1) })));
   const t0 = performance.now();

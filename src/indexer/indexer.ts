@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
-import { createEmbedder, embedderIsCostly } from './embed';
+import { createEmbedder, embedderIsCostly, modelThreadsPerWorker } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { StoreLock } from './lock';
 import { resources } from './resources';
@@ -425,7 +425,7 @@ export class Indexer extends EventEmitter {
 
   private workerPool(): Piscina {
     if (!this.pool) {
-      const n = Math.max(1, this.opts.workers ?? Math.max(1, os.availableParallelism() - 1));
+      const n = this.workerCount();
       this.pool = new Piscina({ filename: resources.workerScript(), minThreads: n, maxThreads: n, idleTimeout: 60_000,
         // Two tasks per worker: the next batch already waits in the worker's queue when one ends,
         // instead of the worker idling until this thread (busy writing) hands it over (~4% of the
@@ -445,7 +445,12 @@ export class Indexer extends EventEmitter {
       embedder: this.opts.embedder,
       cacheDir: embedderIsCostly(this.opts.embedder) ? this.layout.lanceDir(this.info) : undefined,
       maxLineLength: this.opts.maxLineLength ?? 4000,
+      modelThreads: modelThreadsPerWorker(this.workerCount()),
     };
+  }
+
+  private workerCount(): number {
+    return Math.max(1, this.opts.workers ?? Math.max(1, os.availableParallelism() - 1));
   }
 
   /** Next batch: user work first; background work in batches bounded by files and bytes. */

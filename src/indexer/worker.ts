@@ -18,6 +18,8 @@ export interface WorkerConfig {
   cacheDir?: string;
   /** A line longer than this marks a file as minified or generated. */
   maxLineLength: number;
+  /** ONNX Runtime threads of a model embedder's session (embed/index.ts modelThreadsPerWorker). */
+  modelThreads?: number;
 }
 
 export interface FileTask {
@@ -67,7 +69,7 @@ function setup(config: WorkerConfig) {
   if (!state) {
     state = (async () => ({
       chunker: await Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() }),
-      embedder: await createEmbedder(config.embedder),
+      embedder: await createEmbedder(config.embedder, config.modelThreads),
       key,
     }))();
   }

@@ -32,9 +32,8 @@ export interface TransformersEmbedderOptions {
    */
   batchSize?: number;
   /**
-   * ONNX Runtime intra-op threads for this session. Default 1: the indexer runs one embedder per
-   * Piscina worker (1–4 workers on a 2-core machine), so parallelism comes from workers, and more
-   * threads per session would only oversubscribe the cores.
+   * ONNX Runtime intra-op threads for this session. Default 1; the indexer gives each worker's
+   * session its share of the cores (embed/index.ts modelThreadsPerWorker).
    */
   threads?: number;
   /** Where a remote model (`modelId` + `allowRemote`) is downloaded to. Default ~/.cache/semindex/models. */
@@ -251,7 +250,7 @@ export class TransformersEmbedder implements Embedder {
     const id = `transformers:${name}@${fingerprint(idParts)}`;
     const description =
       `transformers.js ONNX model "${name}" from ${where} — ${dim}-d, mean pooling, ` +
-      `max ${maxTokens} tokens, CPU fp32, ${threads} thread${threads === 1 ? '' : 's'}`;
+      `max ${maxTokens} tokens, CPU fp32`;
     return new TransformersEmbedder(id, dim, description, maxTokens, batchSize, tokenizer, model);
   }
 
