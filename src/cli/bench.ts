@@ -14,7 +14,7 @@ import { Indexer, type RunSummary } from '../indexer/indexer';
 import { resources } from '../indexer/resources';
 import { scan } from '../indexer/scan';
 import type { EmbedderConfig } from '../indexer/types';
-import { createEmbedder, embeddingText, modelThreadsPerWorker } from '../indexer/embed';
+import { createEmbedder, defaultWorkers, embeddingText, modelThreadsPerWorker } from '../indexer/embed';
 import { Chunker } from '../indexer/chunk';
 import { analyze } from '../indexer/tokens';
 import { StoreLayout } from '../indexer/layout';
@@ -40,8 +40,8 @@ if (!values.corpus) {
   process.exit(2);
 }
 const corpus = path.resolve(values.corpus);
-const workers = Number(values.workers ?? Math.max(1, os.availableParallelism() - 1));
 const embedder: EmbedderConfig = values.embedder === 'transformers' ? { kind: 'transformers', modelDir: path.resolve(values.model ?? '') } : { kind: 'static' };
+const workers = values.workers ? Number(values.workers) : defaultWorkers(embedder);
 const roots = [{ name: '', path: corpus }];
 const log = (s: string) => process.stderr.write(s + '\n');
 

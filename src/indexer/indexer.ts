@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
-import { createEmbedder, embedderIsCostly, modelThreadsPerWorker } from './embed';
+import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { StoreLock } from './lock';
 import { resources } from './resources';
@@ -20,7 +20,7 @@ export interface IndexerOptions extends ScanOptions {
   storeDir: string;
   roots: Root[];
   embedder: EmbedderConfig;
-  /** Worker threads (default cores - 1, at least 1). */
+  /** Worker threads (default: embed/index.ts defaultWorkers). */
   workers?: number;
   /** A line longer than this marks a file as minified or generated (default 4000). */
   maxLineLength?: number;
@@ -450,7 +450,7 @@ export class Indexer extends EventEmitter {
   }
 
   private workerCount(): number {
-    return Math.max(1, this.opts.workers ?? Math.max(1, os.availableParallelism() - 1));
+    return Math.max(1, this.opts.workers ?? defaultWorkers(this.opts.embedder));
   }
 
   /** Next batch: user work first; background work in batches bounded by files and bytes. */

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { env } from '@huggingface/transformers';
+import { defaultWorkers, modelThreadsPerWorker } from '../../src/indexer/embed';
 import { REQUIRED_MODEL_FILES, TransformersEmbedder } from '../../src/indexer/embed/transformersEmbedder';
 
 interface EmbedJob {
@@ -95,6 +96,20 @@ if (!isMainThread && (workerData as Partial<EmbedJob> | null)?.embedInWorker) {
   // A rejection here is unhandled, which ends the worker with an 'error' event the parent reports.
   void workerMain(workerData as EmbedJob);
 } else {
+  describe('worker threads and model threads', () => {
+    it('default to cores − 1 workers, at most 2 with a model, whose sessions share the cores', () => {
+      const cores = os.availableParallelism();
+      assert.equal(defaultWorkers({ kind: 'static' }), Math.max(1, cores - 1));
+      const workers = defaultWorkers({ kind: 'transformers', modelDir: '/m' });
+      assert.equal(workers, Math.min(2, Math.max(1, cores - 1)));
+      assert.equal(modelThreadsPerWorker(workers), Math.max(1, Math.floor(cores / workers)));
+      for (const n of [1, 2, 3, 8, 64]) {
+        const t = modelThreadsPerWorker(n);
+        assert.ok(t >= 1 && (t === 1 || t * n <= cores), `${n} workers × ${t} threads on ${cores} cores`);
+      }
+    });
+  });
+
   describe('TransformersEmbedder (tiny fixture model)', function () {
     this.timeout(20_000);
     let embedder: TransformersEmbedder;
