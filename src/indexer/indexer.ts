@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker } from './embed';
@@ -113,6 +114,8 @@ export class Indexer extends EventEmitter {
   private pending: { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[]; user: boolean } = { files: [], rows: [], vectors: [], user: false };
   private writeChain: Promise<void> = Promise.resolve();
   private drainPromise: Promise<void> | undefined;
+  /** True from the start of index() to its end. */
+  private fullRun = false;
   private paused = false;
   private cancelled = false;
   private counters: RunCounters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
@@ -179,6 +182,15 @@ export class Indexer extends EventEmitter {
 
   /** Full run: scan every root, index what changed, drop what is gone. */
   async index(): Promise<RunSummary> {
+    this.fullRun = true;
+    try {
+      return await this.runIndex();
+    } finally {
+      this.fullRun = false;
+    }
+  }
+
+  private async runIndex(): Promise<RunSummary> {
     this.beginRun();
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
@@ -233,6 +245,7 @@ export class Indexer extends EventEmitter {
       }
     }
     this.setPhase(this.cancelled ? 'cancelled' : 'done');
+    this.scheduleMaintenance(); // saves that landed after the run's own index work
     return summary;
   }
 
@@ -241,7 +254,8 @@ export class Indexer extends EventEmitter {
    * longer exist or are now excluded leave the index. Resolves once the changes are searchable.
    */
   async update(absPaths: string[]): Promise<RunSummary> {
-    const idle = !this.drainPromise;
+    // During a full run (its finalizing included) an update joins it instead of starting its own.
+    const idle = !this.drainPromise && !this.fullRun;
     if (idle) this.beginRun();
     const vetted = await vetFiles(this.opts.roots, absPaths, this.opts);
     const gone: { root: string; path: string }[] = [];
@@ -280,7 +294,9 @@ export class Indexer extends EventEmitter {
    * saves (delete + add) during 7 s folds of the 215k-chunk index, each at its usual ~60 ms, and
    * every saved file with exactly its new rows after; a unit test checks the same on a fixture.
    * A full run waits for a fold before its own index work. Emits `maintained`; a failure is a
-   * `warning` (the rows stay searchable outside the indices) and rejects.
+   * `warning` (the rows stay searchable outside the indices) and rejects. After the fold the
+   * store's rows are checked against the checkpoint (strayFiles), and files that differ are
+   * indexed again before the fold resolves.
    */
   maintain(): Promise<void> {
     clearTimeout(this.maintainTimer);
@@ -312,6 +328,47 @@ export class Indexer extends EventEmitter {
     }
     this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
     this.emit('maintained', { ms: performance.now() - t0 });
+    if (this.closed) return;
+    let stray: string[] = [];
+    await this.enqueueWrite(async () => {
+      stray = await this.strayFiles();
+    });
+    if (stray.length && !this.closed) await this.update(stray);
+  }
+
+  /**
+   * The fold ran beside writes and relies on LanceDB merging a save's delete and append with a
+   * compaction; this checks the outcome, between two writes: the store must hold exactly the rows
+   * the checkpoint records. A row count first (milliseconds); only when it differs are the rows
+   * grouped by file. Rows of a file that differ from its record are deleted and the file is marked
+   * for indexing again (returned as absolute paths); rows of files the checkpoint does not know are
+   * deleted. So a bad merge would cost a re-index of the files involved, never a lost or doubled chunk.
+   */
+  private async strayFiles(): Promise<string[]> {
+    const expected = (rec: FileRecord) => (rec.status === 'indexed' ? rec.chunks : 0);
+    let total = 0;
+    for (const rec of this.catalog.all()) total += expected(rec);
+    if (total === (await this.store.count())) return [];
+    const held = new Map((await this.store.fileHashes()).map((f) => [fileKey(f.root, f.path), f]));
+    const wrong: FileRecord[] = [];
+    for (const rec of this.catalog.all()) {
+      const key = fileKey(rec.root, rec.path);
+      if ((held.get(key)?.chunks ?? 0) !== expected(rec)) wrong.push(rec);
+      held.delete(key);
+    }
+    const orphans = [...held.values()];
+    if (!wrong.length && !orphans.length) return [];
+    await this.store.deleteFiles([...wrong, ...orphans]);
+    this.writesSinceOptimize++;
+    const now = Date.now();
+    this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
+    const names = [...wrong, ...orphans].slice(0, 5).map((f) => f.path).join(', ');
+    this.emit('warning', `semindex: the index held rows that differ from the checkpoint for ${wrong.length + orphans.length} file(s) (${names}${wrong.length + orphans.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
+    const rootPath = new Map(this.opts.roots.map((r) => [r.name, r.path]));
+    return wrong.flatMap((rec) => {
+      const root = rootPath.get(rec.root);
+      return root === undefined ? [] : [path.join(root, ...rec.path.split('/'))];
+    });
   }
 
   private scheduleMaintenance(): void {

@@ -298,6 +298,34 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     assert.deepEqual(await snapshot(store), await snapshot(clean));
   });
 
+  it('after a fold, files whose rows differ from the checkpoint are indexed again', async () => {
+    const { ws, store } = await indexedFixture();
+    const paths = [...new Set((await snapshot(store)).map((r) => r.split('|')[1]))].sort();
+    const [lost, doubled] = [paths[0], paths[1]];
+    const warnings: string[] = [];
+    await withIndexer(
+      ws,
+      store,
+      async (ix) => {
+        ix.on('warning', (w: string) => warnings.push(w));
+        // What a bad merge of a save with a compaction would leave: one file's rows gone, another's twice.
+        const table = (ix as unknown as { store: { table: { query(): { where(s: string): { toArrow(): Promise<unknown> } }; add(d: unknown): Promise<unknown>; delete(s: string): Promise<unknown> } } }).store.table;
+        await table.add(await table.query().where(`path = '${doubled}'`).toArrow());
+        await table.delete(`path = '${lost}'`);
+        const file = path.join(ws, 'saved.py');
+        fs.writeFileSync(file, 'def saved():\n    return 1\n');
+        await ix.update([file]); // a write for the fold to fold
+        await ix.maintain();
+      },
+      { maintainIdleMs: 60_000 },
+    );
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /differ from the checkpoint for 2 file\(s\)/);
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(store), await snapshot(clean));
+  });
+
   it('an index of an older format is rebuilt beside the old one, which serves meanwhile', async () => {
     const { ws, store, files } = await indexedFixture();
     // What an earlier version wrote: no format in store.json (format 1, BM25 stemmed by the index).
