@@ -4,7 +4,6 @@
 // this pipeline), the cold index rate and its ratio to it, warm re-run, save→searchable latency,
 // hybrid search latency, peak RSS, and cold runs at several worker counts. Prints a table
 // and one JSON object (last line).
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,7 +18,7 @@ import { Chunker } from '../indexer/chunk';
 import { analyze } from '../indexer/tokens';
 import { StoreLayout } from '../indexer/layout';
 import { ChunkStore } from '../indexer/store';
-import type { FileTask, WorkerConfig } from '../indexer/worker';
+import { type FileTask, type WorkerConfig, sha1 } from '../indexer/worker';
 
 const { values } = parseArgs({
   options: {
@@ -130,7 +129,7 @@ async function stageCosts(files: FileTask[]): Promise<Record<string, number>> {
     if (emb.embedWords) for (const tk of tokens) emb.embedWords(tk.words);
     else await emb.embed(chunks.map(embeddingText), 'document');
     lap('embed');
-    for (const c of chunks) crypto.createHash('sha1').update(c.text).digest('hex');
+    for (const c of chunks) sha1(c.text);
     lap('hash');
   }
   await emb.dispose?.();

@@ -4,14 +4,13 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { StoreLock } from './lock';
 import { resources } from './resources';
-import { type CandidateFile, type Root, type ScanOptions, type SkippedFile, errorText, scan, vetFiles } from './scan';
+import { type CandidateFile, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, scan, vetFiles } from './scan';
 import { HybridSearch, type SearchOptions, type SearchResult } from './search';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
@@ -356,19 +355,15 @@ export class Indexer extends EventEmitter {
       if ((held.get(key)?.chunks ?? 0) !== expected(rec)) wrong.push(rec);
       held.delete(key);
     }
-    const orphans = [...held.values()];
-    if (!wrong.length && !orphans.length) return [];
-    await this.store.deleteFiles([...wrong, ...orphans]);
+    const stray = [...wrong, ...held.values()]; // the latter: rows of files the checkpoint does not know
+    if (!stray.length) return [];
+    await this.store.deleteFiles(stray);
     this.writesSinceOptimize++;
     const now = Date.now();
     this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
-    const names = [...wrong, ...orphans].slice(0, 5).map((f) => f.path).join(', ');
-    this.emit('warning', `semindex: the index held rows that differ from the checkpoint for ${wrong.length + orphans.length} file(s) (${names}${wrong.length + orphans.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
-    const rootPath = new Map(this.opts.roots.map((r) => [r.name, r.path]));
-    return wrong.flatMap((rec) => {
-      const root = rootPath.get(rec.root);
-      return root === undefined ? [] : [path.join(root, ...rec.path.split('/'))];
-    });
+    const names = stray.slice(0, 5).map((f) => f.path).join(', ');
+    this.emit('warning', `semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
+    return wrong.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
   }
 
   private scheduleMaintenance(): void {

@@ -283,6 +283,12 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
 }
 
+/** The absolute path of a file scan named (root name, relative path), or undefined for an unknown root. */
+export function absoluteInRoots(roots: Root[], root: string, rel: string): string | undefined {
+  const r = roots.find((x) => x.name === root);
+  return r && path.join(r.path, ...rel.split('/'));
+}
+
 /** The path scan would give a file, or undefined when a changed file is outside every root. */
 export function relativeToRoots(roots: Root[], abs: string): { root: string; path: string } | undefined {
   for (const root of roots) {

@@ -238,6 +238,6 @@ function longestLine(text: string): number {
   }
 }
 
-function sha1(data: string | Uint8Array): string {
+export function sha1(data: string | Uint8Array): string {
   return crypto.createHash('sha1').update(data).digest('hex');
 }
