@@ -304,14 +304,17 @@ class Cutter {
   private emit(c: Candidate): void {
     const { maxChunkLines, maxChunkChars } = this.limits;
     const big = c.end - c.start + 1 > maxChunkLines || this.lines.chars(c.start, c.end) > maxChunkChars;
-    // Modules / namespaces are split even when small: the types inside are the useful units.
-    if (c.scope && (big || c.kind === 'module')) {
-      const isType = TYPE_KINDS.has(c.kind);
+    // Modules / namespaces are split even when small: the types inside are the useful units. So
+    // are types with methods: a method is an answer of its own, and a 97-line `impl` or a class
+    // kept whole can never be the hit for one of its methods.
+    const isType = TYPE_KINDS.has(c.kind);
+    const withMethods = c.kind === 'class' || c.kind === 'struct'; // interfaces hold signatures, enums cases
+    if (c.scope && (big || c.kind === 'module' || withMethods)) {
       const members: Candidate[] = [];
       const lead: Leading = { start: -1, end: -1, prevEnd: c.scope.startPosition.row, prevNode: null };
       this.scan(c.scope, { prefix: isType ? c.symbol : '', inType: isType }, members, lead);
       const kept = dropTinyRuns(members);
-      const first = kept[0];
+      const first = big || !withMethods || kept.some((m) => m.kind === 'method' || TYPE_KINDS.has(m.kind)) ? kept[0] : undefined;
       if (first && c.kind === 'module' && first.start - c.start <= MODULE_HEADER_LINES && !this.lines.anyBlank(c.start, first.start - 1)) {
         // `module Api` / `namespace X {` right above the first member: context for that member
         // rather than a one-line chunk of its own (Ruby files nest two or three of these).

@@ -18,9 +18,10 @@ import type { EmbedderConfig } from './types';
  * workers (tokens.ts), the index only splits at spaces. 3: as 2, number literals no longer read as
  * identifiers (`0x1F` was `x1f 1f`, now `0x1f`; decimals and suffixes nothing). An index of another
  * format is rebuilt beside the old one, which keeps serving (queried its own way) until the new one
- * is complete; a format-2 index is queried as format 3 meanwhile (only hex literals differ).
+ * is complete; a format-2 index is queried as format 3 meanwhile (only hex literals differ). 4: as 3,
+ * methods are chunks of their own in types of any size (a small class or `impl` was one chunk).
  */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
 export interface IndexInfo {
   /** Directory name inside the store. */

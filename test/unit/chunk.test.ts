@@ -62,49 +62,59 @@ function checkInvariants(text: string, chunks: Chunk[], opts: { maxLines: number
   }
 }
 
-// Expected chunks of each fixture with the default limits: small types stay whole.
+// Expected chunks of each fixture with the default limits: a class, struct or `impl` with methods is
+// cut into its header and its methods, whatever its size (each method is an answer of its own);
+// interfaces and enums stay whole; doc comments and decorators go with their definition.
 const WHOLE: Record<string, Row[]> = {
-  'sample.ts': [
+  'Sample.cs': [
+    [1, 2, 'window', ''],
+    [4, 7, 'class', 'Line'],
+    [9, 14, 'class', 'OrderService'],
+    [16, 16, 'method', 'OrderService.OrderService'],
+    [18, 25, 'method', 'OrderService.Add'],
+    [27, 36, 'method', 'OrderService.Total'],
+    [38, 39, 'class', 'OrderService'],
+    [41, 44, 'interface', 'IDiscount'],
+    [46, 50, 'enum', 'Status'],
+    [52, 57, 'struct', 'Money'],
+  ],
+  'Sample.java': [
     [1, 4, 'window', ''],
-    [6, 10, 'interface', 'CacheEntry'],
-    [12, 12, 'type', 'Key'],
-    [14, 17, 'enum', 'Mode'],
-    [19, 46, 'class', 'LruCache'], // from its doc comment, over the decorator
-    [48, 55, 'function', 'loadConfig'], // with the nested `resolve`
-    [57, 58, 'function', 'clamp'], // const arrow function
-    [60, 64, 'function', 'hidden'], // namespaces are always opened; a bare `namespace X {` line joins the first member
-    [66, 68, 'function', 'sealed'],
-    [70, 72, 'function', 'logged'],
-    [74, 74, 'window', ''],
+    [6, 10, 'class', 'Inventory'],
+    [12, 14, 'method', 'Inventory.Inventory'],
+    [16, 28, 'method', 'Inventory.add'],
+    [30, 32, 'method', 'Inventory.total'],
+    [34, 37, 'class', 'Inventory.Item'],
+    [39, 42, 'method', 'Inventory.Item.Item'],
+    [44, 44, 'method', 'Inventory.Item.name'],
+    [46, 46, 'method', 'Inventory.Item.quantity'],
+    [48, 50, 'method', 'Inventory.Item.increase'],
+    [52, 54, 'interface', 'Auditor'],
+    [56, 59, 'enum', 'Unit'],
   ],
-  'sample.tsx': [
-    [1, 1, 'window', ''],
-    [3, 6, 'interface', 'ButtonProps'],
-    [8, 20, 'function', 'CounterButton'],
-    [22, 22, 'function', 'Title'],
-    [24, 32, 'class', 'Panel'],
+  'sample.c': [
+    [1, 5, 'window', ''],
+    [7, 12, 'struct', 'buffer'],
+    [14, 17, 'struct', 'point_t'],
+    [19, 19, 'enum', 'color'],
+    [21, 22, 'type', 'line_fn'],
+    [23, 26, 'window', ''],
+    [28, 47, 'function', 'buffer_append'],
+    [49, 55, 'function', 'buffer_free'],
+    [57, 62, 'function', 'dup_string'],
+    [64, 72, 'function', 'main'],
   ],
-  'sample.js': [
-    [1, 4, 'window', ''],
-    [6, 19, 'function', 'baseChunk'],
-    [21, 30, 'function', 'camelCase'], // var camelCase = createCompounder(function …)
-    [32, 35, 'function', 'readJson'],
-    [37, 39, 'function', 'toUpper'],
-    [41, 43, 'function', 'Stack'],
-    [45, 48, 'function', 'Stack.push'], // Stack.prototype.push = function
-    [50, 59, 'class', 'Queue'],
-    [61, 61, 'window', ''],
-    [62, 64, 'method', 'helpers.double'], // object-literal methods
-    [65, 68, 'method', 'helpers.triple'],
-    [70, 74, 'function', 'createCompounder'],
-    [76, 76, 'window', ''],
-  ],
-  'sample.py': [
-    [1, 6, 'window', ''],
-    [9, 14, 'class', 'Entry'], // with its decorator
-    [17, 34, 'class', 'ConfigCache'],
-    [37, 46, 'function', 'merge'],
-    [49, 50, 'window', ''],
+  'sample.cpp': [
+    [1, 3, 'window', ''],
+    [5, 5, 'module', 'geo'],
+    [7, 11, 'struct', 'Point'],
+    [13, 17, 'class', 'Polygon'],
+    [18, 18, 'method', 'Polygon.Polygon'],
+    [20, 29, 'method', 'Polygon.area'],
+    [31, 35, 'class', 'Polygon'],
+    [37, 44, 'method', 'Polygon.perimeter'],
+    [46, 51, 'function', 'clamp'],
+    [53, 56, 'function', 'main'],
   ],
   'sample.go': [
     [1, 10, 'window', ''],
@@ -116,67 +126,96 @@ const WHOLE: Record<string, Row[]> = {
     [46, 51, 'method', 'Cache.Set'],
     [53, 62, 'method', 'Cache.purge'],
   ],
-  'sample.rs': [
-    [1, 6, 'window', ''],
-    [8, 13, 'struct', 'Bucket'], // doc comment and #[derive]
-    [15, 19, 'enum', 'Decision'],
-    [21, 24, 'interface', 'Limiter'],
-    [26, 28, 'struct', 'RateLimiter'],
-    [30, 41, 'class', 'RateLimiter'], // impl RateLimiter
-    [43, 56, 'class', 'RateLimiter'], // impl Limiter for RateLimiter
-    [58, 65, 'function', 'parse_rule'],
-    [67, 69, 'module', 'tests'],
-    [71, 75, 'function', 'parses_rule'],
-  ],
-  'Sample.java': [
+  'sample.js': [
     [1, 4, 'window', ''],
-    [6, 50, 'class', 'Inventory'],
-    [52, 54, 'interface', 'Auditor'],
-    [56, 59, 'enum', 'Unit'],
-  ],
-  'sample.c': [
-    [1, 5, 'window', ''],
-    [7, 12, 'struct', 'buffer'],
-    [14, 17, 'struct', 'point_t'], // typedef struct {…} point_t
-    [19, 19, 'enum', 'color'],
-    [21, 22, 'type', 'line_fn'], // a documented typedef
-    [23, 26, 'window', ''], // an undocumented one, prototypes
-    [28, 47, 'function', 'buffer_append'],
-    [49, 55, 'function', 'buffer_free'],
-    [57, 62, 'function', 'dup_string'],
-    [64, 72, 'function', 'main'],
-  ],
-  'sample.cpp': [
-    [1, 3, 'window', ''],
-    [5, 5, 'module', 'geo'],
-    [7, 11, 'struct', 'Point'],
-    [13, 35, 'class', 'Polygon'],
-    [37, 44, 'method', 'Polygon.perimeter'], // out-of-class definition
-    [46, 51, 'function', 'clamp'], // template, with the namespace's closing brace
-    [53, 56, 'function', 'main'],
-  ],
-  'Sample.cs': [
-    [1, 2, 'window', ''],
-    [4, 7, 'class', 'Line'], // with the namespace's opening lines
-    [9, 39, 'class', 'OrderService'],
-    [41, 44, 'interface', 'IDiscount'],
-    [46, 50, 'enum', 'Status'],
-    [52, 57, 'struct', 'Money'],
-  ],
-  'sample.rb': [
-    [1, 2, 'window', ''],
-    [4, 30, 'class', 'Client'], // with `module Api` above and its `end` below
-    [32, 34, 'function', 'slugify'],
-    [36, 36, 'window', ''],
+    [6, 19, 'function', 'baseChunk'],
+    [21, 30, 'function', 'camelCase'],
+    [32, 35, 'function', 'readJson'],
+    [37, 39, 'function', 'toUpper'],
+    [41, 43, 'function', 'Stack'],
+    [45, 48, 'function', 'Stack.push'],
+    [50, 50, 'class', 'Queue'],
+    [51, 53, 'method', 'Queue.constructor'],
+    [55, 59, 'method', 'Queue.enqueue'],
+    [61, 61, 'window', ''],
+    [62, 64, 'method', 'helpers.double'],
+    [65, 68, 'method', 'helpers.triple'],
+    [70, 74, 'function', 'createCompounder'],
+    [76, 76, 'window', ''],
   ],
   'sample.php': [
     [1, 5, 'window', ''],
     [7, 13, 'interface', 'Gateway'],
-    [15, 21, 'class', 'Logs'], // trait
-    [23, 47, 'class', 'Invoice'],
+    [15, 16, 'class', 'Logs'],
+    [17, 21, 'method', 'Logs.log'],
+    [23, 30, 'class', 'Invoice'],
+    [32, 34, 'method', 'Invoice.__construct'],
+    [36, 41, 'method', 'Invoice.add'],
+    [43, 47, 'method', 'Invoice.total'],
     [49, 52, 'function', 'format_cents'],
     [54, 54, 'window', ''],
   ],
+  'sample.py': [
+    [1, 6, 'window', ''],
+    [9, 14, 'class', 'Entry'],
+    [17, 18, 'class', 'ConfigCache'],
+    [20, 22, 'method', 'ConfigCache.__init__'],
+    [24, 30, 'method', 'ConfigCache.load'],
+    [32, 34, 'method', 'ConfigCache.normalize'],
+    [37, 46, 'function', 'merge'],
+    [49, 50, 'window', ''],
+  ],
+  'sample.rb': [
+    [1, 2, 'window', ''],
+    [4, 8, 'class', 'Client'],
+    [10, 12, 'method', 'Client.initialize'],
+    [14, 18, 'method', 'Client.get'],
+    [20, 22, 'method', 'Client.default'],
+    [24, 24, 'class', 'Client'],
+    [26, 30, 'method', 'Client.request'],
+    [32, 34, 'function', 'slugify'],
+    [36, 36, 'window', ''],
+  ],
+  'sample.rs': [
+    [1, 6, 'window', ''],
+    [8, 13, 'struct', 'Bucket'],
+    [15, 19, 'enum', 'Decision'],
+    [21, 24, 'interface', 'Limiter'],
+    [26, 28, 'struct', 'RateLimiter'],
+    [30, 30, 'class', 'RateLimiter'],
+    [31, 34, 'method', 'RateLimiter.new'],
+    [36, 41, 'method', 'RateLimiter.refill'],
+    [43, 43, 'class', 'RateLimiter'],
+    [44, 56, 'method', 'RateLimiter.check'],
+    [58, 65, 'function', 'parse_rule'],
+    [67, 69, 'module', 'tests'],
+    [71, 75, 'function', 'parses_rule'],
+  ],
+  'sample.ts': [
+    [1, 4, 'window', ''],
+    [6, 10, 'interface', 'CacheEntry'],
+    [12, 12, 'type', 'Key'],
+    [14, 17, 'enum', 'Mode'],
+    [19, 25, 'class', 'LruCache'],
+    [27, 27, 'method', 'LruCache.constructor'],
+    [29, 36, 'method', 'LruCache.get'],
+    [38, 46, 'method', 'LruCache.set'],
+    [48, 55, 'function', 'loadConfig'],
+    [57, 58, 'function', 'clamp'],
+    [60, 64, 'function', 'hidden'],
+    [66, 68, 'function', 'sealed'],
+    [70, 72, 'function', 'logged'],
+    [74, 74, 'window', ''],
+  ],
+  'sample.tsx': [
+    [1, 1, 'window', ''],
+    [3, 6, 'interface', 'ButtonProps'],
+    [8, 20, 'function', 'CounterButton'],
+    [22, 22, 'function', 'Title'],
+    [24, 24, 'class', 'Panel'],
+    [25, 32, 'method', 'Panel.render'],
+  ],
+
 };
 
 // Expected chunks with maxChunkLines: 8 — every type is split into a header, its members and the
@@ -337,7 +376,8 @@ const SPLIT: Record<string, Row[]> = {
   'sample.php': [
     [1, 5, 'window', ''],
     [7, 13, 'interface', 'Gateway'],
-    [15, 21, 'class', 'Logs'],
+    [15, 16, 'class', 'Logs'],
+    [17, 21, 'method', 'Logs.log'],
     [23, 30, 'class', 'Invoice'],
     [32, 34, 'method', 'Invoice.__construct'],
     [36, 41, 'method', 'Invoice.add'],
@@ -527,7 +567,8 @@ describe('chunk', function () {
           [5, 7, 'function', 'helper'],
           [8, 10, 'function', 'other'],
           [12, 15, 'method', 'Foo.bar'],
-          [16, 20, 'class', 'Widget'],
+          [16, 16, 'class', 'Widget'],
+          [17, 20, 'method', 'Widget.onClick'],
         ],
       );
     });
