@@ -60,7 +60,7 @@ const common = {
 };
 
 const builds = [
-  { entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/indexer/worker.ts', cli: 'src/cli/semindex.ts', bench: 'src/cli/bench.ts', 'transformers-embedder': 'src/indexer/embed/transformersEmbedder.ts' }, outdir: dist },
+  { entryPoints: { extension: 'src/extension/extension.ts', worker: 'src/indexer/worker.ts', cli: 'src/cli/semindex.ts', bench: 'src/cli/bench.ts', 'transformers-embedder': 'src/indexer/embed/transformersEmbedder.ts', 'train-harvest': 'src/train/harvest.ts' }, outdir: dist },
   { entryPoints: testEntries('test/unit'), outdir: path.join(dist, 'test/unit') },
   { entryPoints: [...testEntries('test/e2e/host'), ...(fs.existsSync(path.join(root, 'test/e2e/host/runner.ts')) ? ['test/e2e/host/runner.ts'] : [])], outdir: path.join(dist, 'test/e2e/host') },
 ].filter((b) => (Array.isArray(b.entryPoints) ? b.entryPoints.length : Object.values(b.entryPoints).every((e) => fs.existsSync(path.join(root, e)))));

@@ -151,7 +151,7 @@ async function runSearch(args: string[]): Promise<number> {
       const results = await reader.search(query, { k, mode });
       const ms = Number((performance.now() - t0).toFixed(2));
       if (values.json) {
-        const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, score: r.score }));
+        const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score }));
         console.log(JSON.stringify({ id, results: slim, ms }));
       } else {
         console.log(`# ${query}  (${results.length} results, ${ms} ms)`);

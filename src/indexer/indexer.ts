@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
-import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker } from './embed';
+import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { StoreLock } from './lock';
 import { resources } from './resources';
@@ -152,7 +152,7 @@ export class Indexer extends EventEmitter {
     fs.mkdirSync(opts.storeDir, { recursive: true });
     const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs });
     try {
-      const embedder = await createEmbedder(opts.embedder);
+      const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
       const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = FileCatalog.open(layout.catalogFile(info));
@@ -487,6 +487,7 @@ export class Indexer extends EventEmitter {
         // A bounded heap makes V8 collect a worker's garbage (file texts, chunk strings) early
         // instead of growing towards the default limit; native memory (wasm, ONNX) is not counted.
         resourceLimits: { maxOldGenerationSizeMb: 256 },
+        workerData: sharedEmbedderData(this.opts.embedder),
       });
     }
     return this.pool;

@@ -2,9 +2,9 @@
 // results go back to the main thread, vectors as one transferred Float32Array.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { Piscina } from 'piscina';
+import { Piscina, workerData } from 'piscina';
 import { Chunker } from './chunk';
-import { createEmbedder, embeddingText } from './embed';
+import { createEmbedder, embeddingText, type SharedEmbedderData } from './embed';
 import { resources } from './resources';
 import { errorText } from './scan';
 import type { ChunkBatch, ChunkRow } from './store';
@@ -69,7 +69,7 @@ function setup(config: WorkerConfig) {
   if (!state) {
     state = (async () => ({
       chunker: await Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() }),
-      embedder: await createEmbedder(config.embedder, config.modelThreads),
+      embedder: await createEmbedder(config.embedder, config.modelThreads, workerData as SharedEmbedderData | undefined),
       key,
     }))();
   }

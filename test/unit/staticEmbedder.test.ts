@@ -45,7 +45,7 @@ describe('static embedder', () => {
       const bytes = fs.readFileSync(resources.staticTable());
       const hash = createHash('sha256').update(bytes.subarray(64)).digest('hex').slice(0, 16);
       assert.equal(t.contentId, hash);
-      assert.equal(emb.id, `static:${hash}@1`);
+      assert.equal(emb.id, `static:${hash}@2`);
       assert.match(emb.description, /GloVe/);
       assert.match(emb.description, /no model download/);
     });
@@ -85,7 +85,7 @@ describe('static embedder', () => {
       bad.write('XXXX', 0, 'latin1');
       assert.throws(() => parseStaticTable(bad), /bad magic/);
       const v2 = Buffer.from(bytes);
-      v2.writeUInt16LE(2, 4);
+      v2.writeUInt16LE(3, 4);
       assert.throws(() => parseStaticTable(v2), /unsupported version/);
       assert.throws(() => parseStaticTable(bytes.subarray(0, bytes.length - 1)), /size/);
       assert.throws(() => parseStaticTable(bytes.subarray(0, 10)), /too short/);

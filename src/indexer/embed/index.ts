@@ -1,13 +1,27 @@
 // Stage 3 — embed: picks the embedder the user configured. Both implementations run in workers.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resourceDir } from '../resources';
+import { resourceDir, resources } from '../resources';
 import type { Chunk, Embedder, EmbedderConfig } from '../types';
 import { StaticEmbedder } from './staticEmbedder';
+import { sharedTableBytes } from './staticTable';
 
-/** `threads`: ONNX Runtime threads of a model embedder's session (default 1); the static one has none. */
-export async function createEmbedder(cfg: EmbedderConfig, threads?: number): Promise<Embedder> {
-  if (cfg.kind === 'static') return StaticEmbedder.load();
+/** What a pool's workers share (Piscina workerData): the static table's bytes, read once. */
+export interface SharedEmbedderData {
+  staticTable?: Uint8Array;
+}
+
+/** The data to hand a new pool for this embedder (the table's rows are ~13 MB: one copy, not one per worker). */
+export function sharedEmbedderData(cfg: EmbedderConfig): SharedEmbedderData {
+  return cfg.kind === 'static' ? { staticTable: sharedTableBytes(resources.staticTable()) } : {};
+}
+
+/**
+ * `threads`: ONNX Runtime threads of a model embedder's session (default 1); the static one has
+ * none. `shared`: what the pool shares (sharedEmbedderData), when called in a worker.
+ */
+export async function createEmbedder(cfg: EmbedderConfig, threads?: number, shared?: SharedEmbedderData): Promise<Embedder> {
+  if (cfg.kind === 'static') return StaticEmbedder.load(resources.staticTable(), shared?.staticTable);
   if (cfg.kind === 'transformers') {
     // A bundle of its own (esbuild.mjs), required on demand: transformers.js is 1.4 MB of code
     // that every extension activation and every static-embedder worker would otherwise parse.

@@ -1,11 +1,11 @@
-// The default embedder: no model, no download. A text's vector is the IDF-weighted average of the
-// static word vectors (assets/static-table.bin) of its identifier-aware sub-words, so `parseHeader`,
-// `parse_header` and "parse header" land close together.
+// The default embedder: no model run, no download. A text's vector is the weighted sum of the
+// rows of its identifier-aware sub-words in a static table (assets/static-table.bin), normalised,
+// so `parseHeader`, `parse_header` and "parse header" land close together.
 //
-// Honest scope: the vectors are general-English GloVe (news + Wikipedia), re-weighted and re-centred
-// for code by scripts/build-static-table.mjs. They know that `remove` ≈ `delete` and `file` ≈
-// `directory`, not what a function does; on code search they are clearly weaker than BM25 alone and
-// are meant to be fused with it.
+// The shipped table is a code-search model (scripts/train-model.py): two tables over one
+// vocabulary, trained contrastively on doc-comment ↔ function pairs from npm and Debian packages,
+// one side for code and one for queries, with per-token weights baked into the rows. A table with
+// one side (format 1, e.g. the earlier GloVe table) embeds queries and code alike.
 //
 // A text with no known word gets the zero vector (not a unit vector): its cosine with everything is
 // 0, and search must treat it as "no vector signal" for that chunk or query rather than as a match.
@@ -16,18 +16,24 @@
 import { resources } from '../resources';
 import { wordsOf } from '../tokens';
 import type { EmbedRole, Embedder } from '../types';
-import { loadStaticTable, type StaticTable } from './staticTable';
+import { loadStaticTable, tableFromBytes, type StaticTable } from './staticTable';
 
 /**
  * Version of the embedding procedure on top of the table (tokenizer use, weighting, fallbacks).
  * Part of the id: bump it whenever this file changes the vectors it produces for the same table.
  */
-const ALGORITHM = 1;
+const ALGORITHM = 2;
 
 /** Resolved out-of-table words kept per embedder; the cache is dropped when it grows past this. */
 const MISS_CACHE_LIMIT = 200_000;
 
 const NO_ROWS = new Int32Array(0);
+
+/** A side of the table ready for the hot loop: coefficients (weight × scale) and the int8 rows. */
+interface Side {
+  coef: Float32Array;
+  rows: Int8Array;
+}
 
 export class StaticEmbedder implements Embedder {
   readonly id: string;
@@ -35,45 +41,46 @@ export class StaticEmbedder implements Embedder {
   readonly description: string;
   readonly table: StaticTable;
 
-  /** weight[i] × scale[i]: one multiply per row in the inner loop. */
-  private readonly coef: Float32Array;
+  /** sides[0] embeds documents; queries use the last side (the query table, when there is one). */
+  private readonly sides: Side[];
   private readonly acc: Float64Array;
-  private readonly rowData: Int8Array;
   /** Per-row word counts of the text being embedded (all 0 between calls), and the rows touched. */
   private readonly counts: Int32Array;
   private readonly touched: Int32Array;
   /** Words not in the table → the rows they resolve to (a stem, compound parts, or none). */
   private readonly misses = new Map<string, Int32Array>();
 
-  /** Loads the table shipped with the extension (dist/assets/static-table.bin) or the one given. */
-  static load(tablePath: string = resources.staticTable()): StaticEmbedder {
-    return new StaticEmbedder(loadStaticTable(tablePath));
+  /**
+   * Loads the table shipped with the extension (dist/assets/static-table.bin) or the one given;
+   * `bytes`: the file already read, e.g. shared by the pool (staticTable.ts sharedTableBytes).
+   */
+  static load(tablePath: string = resources.staticTable(), bytes?: Uint8Array): StaticEmbedder {
+    return new StaticEmbedder(bytes ? tableFromBytes(bytes, tablePath) : loadStaticTable(tablePath));
   }
 
   constructor(table: StaticTable) {
     this.table = table;
     this.dim = table.dim;
     this.id = `static:${table.contentId}@${ALGORITHM}`;
-    const source = typeof table.meta.source === 'string' ? table.meta.source : 'unknown source';
-    this.description =
-      `static word vectors from ${source}, ${table.count} words incl. code abbreviations; ` +
-      'IDF-weighted average over identifier sub-words — no model download';
-    this.coef = new Float32Array(table.count);
-    for (let i = 0; i < table.count; i++) this.coef[i] = table.weights[i] * table.scales[i];
+    this.description = describe(table);
+    this.sides = table.sides.map((side) => {
+      const coef = new Float32Array(table.count);
+      for (let i = 0; i < table.count; i++) coef[i] = side.weights[i] * side.scales[i];
+      return { coef, rows: side.rows };
+    });
     this.acc = new Float64Array(table.dim);
-    this.rowData = table.rows;
     this.counts = new Int32Array(table.count);
     this.touched = new Int32Array(table.count);
   }
 
-  async embed(texts: string[], _role: EmbedRole): Promise<Float32Array[]> {
-    // Queries and documents are embedded alike: the table has no notion of roles.
+  async embed(texts: string[], role: EmbedRole): Promise<Float32Array[]> {
+    const side = role === 'query' ? this.sides.length - 1 : 0;
     const out = new Array<Float32Array>(texts.length);
-    for (let i = 0; i < texts.length; i++) out[i] = this.embedOne(texts[i]);
+    for (let i = 0; i < texts.length; i++) out[i] = this.embedWords(wordsOf(texts[i]), side);
     return out;
   }
 
-  /** One text → unit vector, or the zero vector when no word of it is known. */
+  /** One text → unit vector (document side), or the zero vector when no word of it is known. */
   embedOne(text: string): Float32Array {
     return this.embedWords(wordsOf(text));
   }
@@ -83,8 +90,9 @@ export class StaticEmbedder implements Embedder {
    * once for BM25 and for this). Words are counted per table row first, so a row used n times in
    * a chunk costs one multiply-add pass instead of n.
    */
-  embedWords(words: readonly string[]): Float32Array {
+  embedWords(words: readonly string[], side = 0): Float32Array {
     const { dim, acc, table, counts, touched } = this;
+    const { coef, rows } = this.sides[side];
     let used = 0;
     for (let i = 0; i < words.length; i++) {
       const w = words[i];
@@ -101,7 +109,7 @@ export class StaticEmbedder implements Embedder {
     acc.fill(0);
     for (let i = 0; i < used; i++) {
       const r = touched[i];
-      this.add(r, counts[r]);
+      add(acc, dim, rows, r, counts[r] * coef[r]);
       counts[r] = 0;
     }
     let norm = 0;
@@ -120,25 +128,6 @@ export class StaticEmbedder implements Embedder {
   rowsOf(word: string): readonly number[] {
     const r = this.table.row(word);
     return r >= 0 ? [r] : Array.from(this.resolveMiss(word));
-  }
-
-  /**
-   * acc += n × coef[r] × row r (int8). The hot loop: `dim` multiply-adds per distinct word of every
-   * chunk. Unrolled by 4, which measured 2–3× faster than the plain loop in V8 (Node 20).
-   */
-  private add(r: number, n: number): void {
-    const { dim, acc, rowData } = this;
-    const c = n * this.coef[r];
-    const end4 = dim & ~3;
-    let o = r * dim;
-    let d = 0;
-    for (; d < end4; d += 4, o += 4) {
-      acc[d] += c * rowData[o];
-      acc[d + 1] += c * rowData[o + 1];
-      acc[d + 2] += c * rowData[o + 2];
-      acc[d + 3] += c * rowData[o + 3];
-    }
-    for (; d < dim; d++, o++) acc[d] += c * rowData[o];
   }
 
   /**
@@ -202,6 +191,38 @@ export class StaticEmbedder implements Embedder {
     for (let j = n, k = rs.length - 1; j > 0; j = from[j], k--) rs[k] = this.table.row(w.slice(from[j], j));
     return rs;
   }
+}
+
+/**
+ * acc += c × row r (int8). The hot loop: `dim` multiply-adds per distinct word of every chunk.
+ * Unrolled by 4, which measured 2–3× faster than the plain loop in V8 (Node 20).
+ */
+function add(acc: Float64Array, dim: number, rows: Int8Array, r: number, c: number): void {
+  const end4 = dim & ~3;
+  let o = r * dim;
+  let d = 0;
+  for (; d < end4; d += 4, o += 4) {
+    acc[d] += c * rows[o];
+    acc[d + 1] += c * rows[o + 1];
+    acc[d + 2] += c * rows[o + 2];
+    acc[d + 3] += c * rows[o + 3];
+  }
+  for (; d < dim; d++, o++) acc[d] += c * rows[o];
+}
+
+/** What the table is, in one line for the UI, the README and `semindex status`. */
+function describe(table: StaticTable): string {
+  const m = table.meta;
+  if (m.model === 'semindex-code-nbow') {
+    const langs = Object.keys((m.languages as Record<string, number>) ?? {}).join(', ');
+    return (
+      `code-search model (${table.count.toLocaleString('en-US')} sub-words × ${table.dim}, query and code tables) trained on ` +
+      `${Number(m.pairs).toLocaleString('en-US')} doc-comment/function pairs from npm and Debian packages (${langs}); ` +
+      'a table lookup per word — no model download'
+    );
+  }
+  const source = typeof m.source === 'string' ? m.source : 'unknown source';
+  return `static word vectors from ${source}, ${table.count} words; IDF-weighted average over identifier sub-words — no model download`;
 }
 
 /** Candidate base forms of an inflected word (`queries` → query, `mapped` → mapp, mappe, map). */

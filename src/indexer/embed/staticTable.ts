@@ -1,27 +1,37 @@
-// Loader for the static word-vector table (assets/static-table.bin, built by
-// scripts/build-static-table.mjs — the format is specified there and repeated here).
+// Loader for the static embedder's table (assets/static-table.bin, written by
+// scripts/train-model.py — the format is specified there and repeated here).
 //
-// Format, version 1, little-endian:
-//   0   "SMXT" magic             | 4   u16 version = 1        | 6  u16 flags (0)
+// Format, little-endian (version 1: one side; version 2: `sides` tables over one vocabulary):
+//   0   "SMXT" magic             | 4   u16 version (1 or 2)   | 6  u16 flags (0)
 //   8   u32 dim                  | 12  u32 count (rows)
 //   16  8-byte content id (first 8 bytes of SHA-256 over bytes [64, end))
-//   24  u32 metaBytes            | 28  u32 wordsBytes         | 32..63 reserved
+//   24  u32 metaBytes            | 28  u32 wordsBytes         | 32 u32 sides (v2; v1: 1) | 36..63 reserved
 //   64  meta JSON (UTF-8) · words joined by "\n" (UTF-8, row order) · zero pad to 4 ·
-//       f32 scale[count] · f32 weight[count] · i8 rows[count × dim]
-// Row i's vector is rows[i·dim .. i·dim+dim) × scale[i]; weight[i] is its averaging weight. Rows are
-// ordered by decreasing word frequency, so a row index doubles as a frequency rank.
+//       per side: f32 scale[count] · f32 weight[count] · i8 rows[count × dim]
+// Side 0 embeds documents (code), side 1 (when present) queries. Row i's vector on a side is
+// rows[i·dim .. i·dim+dim) × scale[i]; weight[i] is its averaging weight. Rows are ordered by
+// decreasing word frequency, so a row index doubles as a frequency rank.
 //
-// Loading must be fast (it happens in every worker thread): one file read, typed-array views on the
-// file buffer (no copies on little-endian hosts) and an open-addressing hash index built straight
-// over the UTF-8 word bytes — no 40k strings and no Map to fill. Lookups hash the JS string's char
+// Loading must be fast (it happens in every worker thread) and cheap in memory: typed-array views
+// on the file's bytes (no copies on little-endian hosts; the bytes may be a SharedArrayBuffer that
+// every worker reads, see sharedTableBytes) and an open-addressing hash index built straight over
+// the UTF-8 word bytes — no 100k strings and no Map to fill. Lookups hash the JS string's char
 // codes (words are ASCII in practice; others go through a small Map).
 import * as fs from 'node:fs';
 
 export const STATIC_TABLE_MAGIC = 'SMXT';
-export const STATIC_TABLE_VERSION = 1;
+export const STATIC_TABLE_VERSION = 2;
 const HEADER_BYTES = 64;
 
-export interface StaticTable {
+/** One table of vectors over the vocabulary. */
+export interface TableSide {
+  readonly scales: Float32Array;
+  readonly weights: Float32Array;
+  /** count × dim, row-major. */
+  readonly rows: Int8Array;
+}
+
+export interface StaticTable extends TableSide {
   readonly version: number;
   readonly dim: number;
   readonly count: number;
@@ -29,10 +39,8 @@ export interface StaticTable {
   readonly contentId: string;
   /** Build metadata (source vectors, corpora, parameters); informational. */
   readonly meta: Record<string, unknown>;
-  readonly scales: Float32Array;
-  readonly weights: Float32Array;
-  /** count × dim, row-major. */
-  readonly rows: Int8Array;
+  /** Side 0 (documents; also the fields of StaticTable itself), then the query side if any. */
+  readonly sides: readonly TableSide[];
   /** The word of a row (decoded on demand; for diagnostics). */
   word(row: number): string;
   /** Row of a word, or -1. */
@@ -43,17 +51,13 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Reads a table file. Throws with the path in the message when it is missing or malformed. */
 export function loadStaticTable(file: string): StaticTable {
-  let buf: Buffer;
+  let buf: Uint8Array;
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
     throw new Error(`semindex: static vector table not readable at ${file}: ${(e as Error).message}`);
   }
-  try {
-    return parseStaticTable(buf);
-  } catch (e) {
-    throw new Error(`semindex: bad static vector table ${file}: ${(e as Error).message}`);
-  }
+  return tableFromBytes(buf, file);
 }
 
 /** Parses a table held in memory (see the format above). */
@@ -63,25 +67,33 @@ export function parseStaticTable(bytes: Uint8Array): StaticTable {
   const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
   if (magic !== STATIC_TABLE_MAGIC) throw new Error(`bad magic "${magic}"`);
   const version = view.getUint16(4, true);
-  if (version !== STATIC_TABLE_VERSION) throw new Error(`unsupported version ${version}`);
+  if (version < 1 || version > STATIC_TABLE_VERSION) throw new Error(`unsupported version ${version}`);
   const dim = view.getUint32(8, true);
   const count = view.getUint32(12, true);
   const contentId = Buffer.from(bytes.buffer, bytes.byteOffset + 16, 8).toString('hex');
   const metaBytes = view.getUint32(24, true);
   const wordsBytes = view.getUint32(28, true);
+  const sideCount = version >= 2 ? view.getUint32(32, true) : 1;
   if (dim === 0 || count === 0) throw new Error(`empty table (dim ${dim}, count ${count})`);
+  if (sideCount < 1 || sideCount > 2) throw new Error(`bad side count ${sideCount}`);
 
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const wordsStart = HEADER_BYTES + metaBytes;
   let off = wordsStart + wordsBytes;
   off += (4 - (off % 4)) % 4;
-  const expected = off + count * 8 + count * dim;
-  if (bytes.length !== expected) throw new Error(`size ${bytes.length}, expected ${expected} for ${count} × ${dim}`);
+  const sideBytes = count * 8 + count * dim;
+  const expected = off + sideCount * sideBytes;
+  if (bytes.length !== expected) throw new Error(`size ${bytes.length}, expected ${expected} for ${sideCount} × ${count} × ${dim}`);
 
   const meta = JSON.parse(decoder.decode(bytes.subarray(HEADER_BYTES, wordsStart))) as Record<string, unknown>;
-  const scales = floats(bytes, view, off, count);
-  const weights = floats(bytes, view, off + count * 4, count);
-  const rows = new Int8Array(bytes.buffer, bytes.byteOffset + off + count * 8, count * dim);
+  const sides: TableSide[] = [];
+  for (let k = 0, at = off; k < sideCount; k++, at += sideBytes) {
+    sides.push({
+      scales: floats(bytes, view, at, count),
+      weights: floats(bytes, view, at + count * 4, count),
+      rows: new Int8Array(bytes.buffer, bytes.byteOffset + at + count * 8, count * dim),
+    });
+  }
   const index = new WordIndex(bytes, wordsStart, wordsBytes, count);
   return {
     version,
@@ -89,12 +101,37 @@ export function parseStaticTable(bytes: Uint8Array): StaticTable {
     count,
     contentId,
     meta,
-    scales,
-    weights,
-    rows,
+    sides,
+    ...sides[0],
     word: (row: number) => decoder.decode(bytes.subarray(index.start[row], index.start[row + 1] - 1)),
     row: (word: string) => index.row(word),
   };
+}
+
+const shared = new Map<string, Uint8Array>();
+
+/**
+ * The table file's bytes in a SharedArrayBuffer, read once per process: the pool's workers parse
+ * their tables over these bytes (workerData) instead of each holding a private copy of the rows.
+ */
+export function sharedTableBytes(file: string): Uint8Array {
+  let bytes = shared.get(file);
+  if (!bytes) {
+    const data = fs.readFileSync(file);
+    bytes = new Uint8Array(new SharedArrayBuffer(data.length));
+    bytes.set(data);
+    shared.set(file, bytes);
+  }
+  return bytes;
+}
+
+/** Like loadStaticTable, over bytes already read (sharedTableBytes). */
+export function tableFromBytes(bytes: Uint8Array, file = 'shared table'): StaticTable {
+  try {
+    return parseStaticTable(bytes);
+  } catch (e) {
+    throw new Error(`semindex: bad static vector table ${file}: ${(e as Error).message}`);
+  }
 }
 
 const FNV_OFFSET = 0x811c9dc5;

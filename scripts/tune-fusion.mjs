@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// Tunes hybrid fusion on the three dev sets together (never one alone): indexes each set once,
+// takes each query's top-100 BM25 and vector lists from the CLI, then replays fusion variants over
+// them offline and prints MRR@10 / R@10 per set and the geometric mean of the ratios to the plain
+// BM25 baselines. The winning variant is then written into src/indexer/search.ts by hand and
+// checked with scripts/dev-eval.sh (the real CLI), which is what the README quotes.
+//   node scripts/tune-fusion.mjs
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(dirname(fileURLToPath(import.meta.url)));
+const cache = process.env.SEMINDEX_EVAL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'semindex-eval');
+const cli = join(here, 'dist/cli.js');
+const BASE = { lodash: 0.342, moby: 0.262, django: 0.197 };
+const PRIOR = { window: 0.5 };
+
+const jsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+function lists(set) {
+  const store = mkdtempSync(join(tmpdir(), `tune-${set}-`));
+  execFileSync('node', [cli, 'index', join(cache, set, 'corpus'), '--store', store, '--json'], { stdio: 'ignore' });
+  const out = {};
+  for (const mode of ['bm25', 'vector']) {
+    const f = join(store, `${mode}.jsonl`);
+    writeFileSync(f, execFileSync('node', [cli, 'search', '--store', store, '--queries', join(cache, set, 'queries.jsonl'), '-k', '100', '--mode', mode, '--json'], { maxBuffer: 1 << 30 }));
+    out[mode] = new Map(jsonl(f).map((r) => [r.id, r.results.map((h) => ({ ...h, raw: h.score / (PRIOR[h.kind] ?? 1) }))]));
+  }
+  return { queries: jsonl(join(cache, set, 'queries.jsonl')), ...out };
+}
+
+const hit = (q, r) => r.path.endsWith(q.path) && (() => {
+  const inside = Math.min(r.endLine, q.end) - Math.max(r.startLine, q.start) + 1;
+  return inside > 0 && inside >= 0.5 * (r.endLine - r.startLine + 1);
+})();
+
+function score(data, fuse) {
+  let rr = 0, r10 = 0;
+  for (const q of data.queries) {
+    const ranked = fuse(data.bm25.get(q.id) ?? [], data.vector.get(q.id) ?? []).slice(0, 10);
+    const rank = ranked.findIndex((r) => hit(q, r));
+    if (rank >= 0) { rr += 1 / (rank + 1); r10++; }
+  }
+  return { mrr: rr / data.queries.length, r10: r10 / data.queries.length };
+}
+
+const key = (h) => `${h.path}:${h.startLine}`;
+const prior = (h) => PRIOR[h.kind] ?? 1;
+
+/** Reciprocal-rank fusion: w / (k0 + rank). */
+const rrf = ({ k0, alpha, depth }) => (b, v) => {
+  const m = new Map();
+  const add = (list, w) => list.slice(0, depth).forEach((h, i) => {
+    const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
+    e.s += (w * prior(h)) / (k0 + i + 1);
+  });
+  add(b, 1 - alpha);
+  add(v, alpha);
+  return [...m.values()].sort((x, y) => y.s - x.s);
+};
+
+/** Normalised-score fusion: each list's raw scores min-max scaled over its top `depth`, summed with weights. */
+const minmax = ({ alpha, depth }) => (b, v) => {
+  const m = new Map();
+  const add = (list, w) => {
+    const top = list.slice(0, depth);
+    if (!top.length) return;
+    const hi = Math.max(...top.map((h) => h.raw)), lo = Math.min(...top.map((h) => h.raw));
+    for (const h of top) {
+      const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
+      e.s += w * (hi > lo ? (h.raw - lo) / (hi - lo) : 1) * prior(h);
+    }
+  };
+  add(b, 1 - alpha);
+  add(v, alpha);
+  return [...m.values()].sort((x, y) => y.s - x.s);
+};
+
+/** Like minmax, but a list's scores are divided by its best (no shift): a weak list stays weak. */
+const maxnorm = ({ alpha, depth }) => (b, v) => {
+  const m = new Map();
+  const add = (list, w) => {
+    const top = list.slice(0, depth);
+    if (!top.length) return;
+    const hi = Math.max(...top.map((h) => h.raw));
+    for (const h of top) {
+      const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
+      e.s += w * (hi > 0 ? h.raw / hi : 0) * prior(h);
+    }
+  };
+  add(b, 1 - alpha);
+  add(v, alpha);
+  return [...m.values()].sort((x, y) => y.s - x.s);
+};
+
+const sets = (process.env.SETS ?? 'lodash,moby,django').split(',');
+const data = Object.fromEntries(sets.map((s) => [s, lists(s)]));
+const variants = [];
+for (const depth of [20, 50, 100]) {
+  for (const alpha of [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
+    for (const k0 of [10, 30, 60]) variants.push({ name: `rrf k0=${k0} a=${alpha} d=${depth}`, fuse: rrf({ k0, alpha, depth }) });
+    variants.push({ name: `minmax a=${alpha} d=${depth}`, fuse: minmax({ alpha, depth }) });
+    variants.push({ name: `maxnorm a=${alpha} d=${depth}`, fuse: maxnorm({ alpha, depth }) });
+  }
+}
+variants.push({ name: 'bm25 only', fuse: (b) => b }, { name: 'vector only', fuse: (_b, v) => v });
+const rows = variants.map(({ name, fuse }) => {
+  const per = Object.fromEntries(sets.map((s) => [s, score(data[s], fuse)]));
+  const gm = Math.exp(sets.reduce((a, s) => a + Math.log(per[s].mrr / BASE[s]), 0) / sets.length);
+  const worst = Math.min(...sets.map((s) => per[s].mrr / BASE[s]));
+  return { name, per, gm, worst };
+});
+rows.sort((a, b) => b.gm - a.gm);
+for (const r of rows.slice(0, 25).concat(rows.filter((r) => r.name.endsWith('only')))) {
+  console.log(`${r.name.padEnd(28)} gm ${r.gm.toFixed(3)}× worst ${r.worst.toFixed(3)}×  ` + sets.map((s) => `${s} ${r.per[s].mrr.toFixed(3)}/${r.per[s].r10.toFixed(3)}`).join('  '));
+}
