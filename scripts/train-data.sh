@@ -23,7 +23,7 @@ cd "$here"
 H="node dist/train-harvest.js"
 
 echo "== fetch (npm + Debian; cache $cache)"
-$H fetch --cache "$cache" --npm scripts/train/npm-packages.txt --go "$GO" --python "$PY" --rust "$RS" --php "$PHP" --ruby "$RB" --kernel --manifest "$cache/manifest.tsv"
+$H fetch --cache "$cache" --npm scripts/train/npm-packages.txt --go "$GO" --python "$PY" --rust "$RS" --php "$PHP" --ruby "$RB" --kernel
 
 echo "== deny-list: dev sets and held-out standard libraries (hashed only)"
 deny="$cache/deny"
@@ -43,16 +43,18 @@ if [ ! -f "$deny/stdlib.txt" ]; then
   rm -rf "$deny/std"
 fi
 
-echo "== pairs (two shards)"
-$H pairs --manifest "$cache/manifest.tsv" --shard 0/2 --out "$cache/shard-0.tsv" &
-p0=$!
-$H pairs --manifest "$cache/manifest.tsv" --shard 1/2 --out "$cache/shard-1.tsv" &
-p1=$!
-wait $p0
-wait $p1
+echo "== pairs (packages in two shards, then the kernel's folders in two)"
+for m in manifest manifest-kernel; do
+  $H pairs --manifest "$cache/$m.tsv" --shard 0/2 --out "$cache/$m-0.tsv" &
+  p0=$!
+  $H pairs --manifest "$cache/$m.tsv" --shard 1/2 --out "$cache/$m-1.tsv" &
+  p1=$!
+  wait $p0
+  wait $p1
+done
 
 echo "== merge: dedupe by body hash, drop the deny-listed"
-$H merge --deny "$deny/devsets.txt" --deny "$deny/stdlib.txt" --out "$cache/pairs.tsv" "$cache/shard-0.tsv" "$cache/shard-1.tsv" | tee "$cache/merge.json"
+$H merge --deny "$deny/devsets.txt" --deny "$deny/stdlib.txt" --out "$cache/pairs.tsv" "$cache"/manifest-0.tsv "$cache"/manifest-1.tsv "$cache"/manifest-kernel-0.tsv "$cache"/manifest-kernel-1.tsv | tee "$cache/merge.json"
 echo "== overlap check against the dev sets (must be 0)"
 node -e '
 const fs=require("fs");const d=new Set(fs.readFileSync(process.argv[1],"utf8").split("\n").filter(Boolean));

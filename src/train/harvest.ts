@@ -170,20 +170,29 @@ function sourceFilesAll(dir: string): string[] {
   return out;
 }
 
+/**
+ * Pairs kept per package at most: a generated SDK (aws-sdk-go: 73k near-identical "X API
+ * operation for Amazon Y" pairs) would otherwise be a third of the data and teach its template.
+ */
+export const MAX_PAIRS_PER_PACKAGE = 2000;
+
 export interface MergeCounts {
   read: number;
   kept: number;
   duplicates: number;
+  /** Pairs left out past MAX_PAIRS_PER_PACKAGE, per package. */
+  capped: Record<string, number>;
   denied: Record<string, number>;
   byLanguage: Record<string, number>;
 }
 
 /** Shards → one file: first occurrence of a body hash wins, hashes on a deny-list are dropped. */
-export async function mergePairs(shards: string[], denyFiles: string[], out: string): Promise<MergeCounts> {
+export async function mergePairs(shards: string[], denyFiles: string[], out: string, maxPerPackage = MAX_PAIRS_PER_PACKAGE): Promise<MergeCounts> {
   const deny = new Map<string, string>();
   for (const f of denyFiles) for (const h of fs.readFileSync(f, 'utf8').split('\n')) if (h) deny.set(h, path.basename(f));
   const seen = new Set<string>();
-  const counts: MergeCounts = { read: 0, kept: 0, duplicates: 0, denied: {}, byLanguage: {} };
+  const counts: MergeCounts = { read: 0, kept: 0, duplicates: 0, capped: {}, denied: {}, byLanguage: {} };
+  const perPackage = new Map<string, number>();
   const fd = fs.openSync(out, 'w');
   try {
     for (const shard of shards) {
@@ -204,6 +213,14 @@ export async function mergePairs(shards: string[], denyFiles: string[], out: str
           continue;
         }
         seen.add(hash);
+        const tab2 = line.indexOf('\t', tab1 + 1);
+        const pkg = line.slice(tab2 + 1, line.indexOf('\t', tab2 + 1));
+        const n = (perPackage.get(pkg) ?? 0) + 1;
+        perPackage.set(pkg, n);
+        if (n > maxPerPackage) {
+          counts.capped[pkg] = (counts.capped[pkg] ?? 0) + 1;
+          continue;
+        }
         counts.kept++;
         const lang = line.slice(0, tab1);
         counts.byLanguage[lang] = (counts.byLanguage[lang] ?? 0) + 1;
@@ -323,7 +340,11 @@ function fetchNpm(cache: string, names: string[], log: (s: string) => void): Man
   return entries;
 }
 
-/** The kernel's C sources (kernel-doc comments): Debian's linux-source-6.1, .c files only. */
+/**
+ * The kernel's C sources (kernel-doc comments): Debian's linux-source-6.1, .c files only, as one
+ * entry per subsystem folder (`drivers/net`, `fs/ext4`, `mm`…) so that the per-package cap
+ * applies per subsystem rather than to the whole kernel.
+ */
 function fetchKernel(cache: string, log: (s: string) => void): ManifestEntry[] {
   const dir = path.join(cache, 'src', 'linux-source-6.1');
   if (!fs.existsSync(path.join(dir, '.complete'))) {
@@ -343,7 +364,14 @@ function fetchKernel(cache: string, log: (s: string) => void): ManifestEntry[] {
     run('tar', ['-xJf', tarball, '-C', dir, '--strip-components=1', '--wildcards', '*.c']);
     fs.writeFileSync(path.join(dir, '.complete'), 'linux-source-6.1\n');
   }
-  return [{ name: 'linux-source-6.1', dir }];
+  const entries: ManifestEntry[] = [];
+  const deep = new Set(['arch', 'drivers', 'fs', 'net', 'sound']);
+  const dirs = (d: string) => fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  for (const top of dirs(dir)) {
+    if (deep.has(top)) for (const sub of dirs(path.join(dir, top))) entries.push({ name: `linux-source-6.1/${top}/${sub}`, dir: path.join(dir, top, sub) });
+    else entries.push({ name: `linux-source-6.1/${top}`, dir: path.join(dir, top) });
+  }
+  return entries;
 }
 
 export interface FetchOptions {
@@ -353,8 +381,11 @@ export interface FetchOptions {
   kernel: boolean;
 }
 
-/** Downloads and unpacks the inputs; returns the manifest (every package, in a stable order). */
-export function fetchSources(opts: FetchOptions, log: (s: string) => void): ManifestEntry[] {
+/**
+ * Downloads and unpacks the inputs; returns the manifests, each in a stable order: the packages,
+ * and the kernel's subsystems (harvested as a shard of their own, merged last).
+ */
+export function fetchSources(opts: FetchOptions, log: (s: string) => void): { packages: ManifestEntry[]; kernel: ManifestEntry[] } {
   const all = run('apt-cache', ['pkgnames']).split('\n').filter(Boolean).sort();
   const entries: ManifestEntry[] = [];
   entries.push(...fetchNpm(opts.cache, opts.npm, log));
@@ -364,8 +395,7 @@ export function fetchSources(opts: FetchOptions, log: (s: string) => void): Mani
     log(`${kind}: ${picked.length} packages picked, ${refused.size} refused as reserved (${[...refused.keys()].slice(0, 6).join(', ')}${refused.size > 6 ? ', …' : ''})`);
     entries.push(...fetchDebian(opts.cache, picked, log));
   }
-  if (opts.kernel) entries.push(...fetchKernel(opts.cache, log));
-  return entries;
+  return { packages: entries, kernel: opts.kernel ? fetchKernel(opts.cache, log) : [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,13 +423,15 @@ async function main(argv: string[]): Promise<void> {
   const t0 = Date.now();
   if (cmd === 'fetch') {
     const cache = need('cache');
-    const npm = flag('npm') ? fs.readFileSync(flag('npm')!, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean) : [];
+    const list = flag('npm') ? fs.readFileSync(flag('npm')!, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()) : [];
+    const npm = [...new Set(list.filter(Boolean))];
     const debian: Record<string, number> = {};
     for (const kind of Object.keys(DEBIAN_KINDS)) debian[kind] = Number(flag(kind) ?? 0);
-    const entries = fetchSources({ cache, npm, debian, kernel: flag('kernel') === 'true' }, log);
-    const manifest = flag('manifest') ?? path.join(cache, 'manifest.tsv');
-    fs.writeFileSync(manifest, entries.map((e) => `${e.name}\t${e.dir}`).join('\n') + '\n');
-    log(`${entries.length} packages in ${manifest} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    const { packages, kernel } = fetchSources({ cache, npm, debian, kernel: flag('kernel') === 'true' }, log);
+    const write = (file: string, entries: ManifestEntry[]) => fs.writeFileSync(file, entries.map((e) => `${e.name}\t${e.dir}`).join('\n') + '\n');
+    write(path.join(cache, 'manifest.tsv'), packages);
+    write(path.join(cache, 'manifest-kernel.tsv'), kernel);
+    log(`${packages.length} packages in manifest.tsv, ${kernel.length} kernel folders in manifest-kernel.tsv (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   } else if (cmd === 'pairs') {
     const all = fs.readFileSync(need('manifest'), 'utf8').split('\n').filter(Boolean).map((l) => {
       const [name, dir] = l.split('\t');

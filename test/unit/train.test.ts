@@ -177,6 +177,9 @@ describe('training harvest', () => {
       assert.equal(counts.kept, 3);
       assert.deepEqual(counts.byLanguage, { javascript: 1, python: 2 });
       assert.ok(!fs.readFileSync(merged, 'utf8').includes('Unmarshal'));
+      const capped = await mergePairs([shard], [], path.join(root, 'capped.tsv'), 1);
+      assert.deepEqual(capped.capped, { 'pkg-a': 1, 'pkg-b': 1 }, 'one pair per package at most');
+      assert.equal(capped.kept, 2);
     });
 
     it('cut a file into pairs with the words the index embeds', async () => {
