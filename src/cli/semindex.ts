@@ -1,11 +1,15 @@
 // semindex — the engine headless: index, search and status from a shell, for benchmarks, CI and
 // power users. The contract of --json output is fixed (README, "CLI").
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import { Chunker } from '../indexer/chunk';
+import { type EvalQuery, type ResultSpan, type Score, findCandidates, pickCandidates, scoreRuns, writeEvalSet } from '../indexer/evalset';
 import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
+import { resources } from '../indexer/resources';
 import type { SearchMode } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
 
@@ -14,7 +18,8 @@ const USAGE = `usage:
                  [--include <glob>]… [--exclude <glob>]… [--max-file-size <bytes>] [--json]
   semindex search --store <dir> [-k 10] [--mode hybrid|vector|bm25] [--json] "<query>"
   semindex search --store <dir> --queries <file.jsonl> [-k 10] [--mode …] [--json]
-  semindex status --store <dir> [--json]`;
+  semindex status --store <dir> [--json]
+  semindex eval <root> [--json] [-k 10] [--max-queries 500] [--keep <dir>] [--embedder static|transformers] [--model <dir>]`;
 
 class UsageError extends Error {}
 
@@ -27,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return runSearch(rest);
     case 'status':
       return runStatus(rest);
+    case 'eval':
+      return runEval(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -85,16 +92,7 @@ async function runIndex(args: string[]): Promise<number> {
     owner: 'cli',
   });
   indexer.on('warning', (msg: string) => console.error(msg));
-  let lastLine = 0;
-  if (!values.json || process.stderr.isTTY) {
-    indexer.on('progress', (p: Progress) => {
-      const now = Date.now();
-      if (now - lastLine < 1000 && p.phase === 'indexing') return;
-      lastLine = now;
-      const eta = p.etaSeconds !== undefined ? ` ETA ${Math.ceil(p.etaSeconds)}s` : '';
-      console.error(`[${p.phase}] ${p.filesDone}/${p.filesTotal} files, ${p.chunks} chunks, ${p.filesPerSec.toFixed(1)} files/s${eta}${p.failed ? `, ${p.failed} failed` : ''}`);
-    });
-  }
+  if (!values.json || process.stderr.isTTY) indexer.on('progress', progressPrinter());
   let interrupted = 0;
   const onSigint = () => {
     if (++interrupted > 1) process.exit(130);
@@ -116,6 +114,18 @@ async function runIndex(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     await indexer.close();
   }
+}
+
+/** Indexing progress on stderr: every phase change, and at most a line a second while indexing. */
+function progressPrinter(): (p: Progress) => void {
+  let lastLine = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - lastLine < 1000 && p.phase === 'indexing') return;
+    lastLine = now;
+    const eta = p.etaSeconds !== undefined ? ` ETA ${Math.ceil(p.etaSeconds)}s` : '';
+    console.error(`[${p.phase}] ${p.filesDone}/${p.filesTotal} files, ${p.chunks} chunks, ${p.filesPerSec.toFixed(1)} files/s${eta}${p.failed ? `, ${p.failed} failed` : ''}`);
+  };
 }
 
 function embedderConfig(kind: string, model: string | undefined): EmbedderConfig {
@@ -198,6 +208,164 @@ async function runStatus(args: string[]): Promise<number> {
   } finally {
     reader.close();
   }
+}
+
+const EVAL_MODES: readonly SearchMode[] = ['hybrid', 'vector', 'bm25'];
+/** Fewer documented functions than this and the figures would be noise: nothing to measure. */
+const EVAL_MIN_CANDIDATES = 10;
+
+const isFolder = (p: string) => fs.existsSync(p) && fs.statSync(p).isDirectory();
+const isInside = (parent: string, child: string) => {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/**
+ * Search quality on the user's own code (src/indexer/evalset.ts): documented functions become
+ * queries (their doc summary) and targets (the function in a copy with that doc removed); the copy
+ * is indexed with the real engine and searched in every mode the way `search` does. The original
+ * tree is only read; everything is written to a temp folder (or --keep), removed at the end and on
+ * Ctrl-C.
+ */
+async function runEval(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      k: { type: 'string', short: 'k', default: '10' },
+      'max-queries': { type: 'string', default: '500' },
+      keep: { type: 'string' },
+      embedder: { type: 'string', default: 'static' },
+      model: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('eval needs one root folder');
+  const root = path.resolve(positionals[0]);
+  if (!isFolder(root)) throw new UsageError(`root is not a folder: ${positionals[0]}`);
+  const k = intOption(values.k, '-k', 1)!;
+  const maxQueries = intOption(values['max-queries'], '--max-queries', 1)!;
+  const embedder = embedderConfig(values.embedder!, values.model);
+  const keep = values.keep ? path.resolve(values.keep) : undefined;
+  if (keep) {
+    // The copy must not land in the tree it measures: that tree is never written.
+    if (isInside(root, keep)) throw new UsageError(`--keep must be outside the root: ${values.keep}`);
+    if (fs.existsSync(keep) && (!isFolder(keep) || fs.readdirSync(keep).length)) throw new UsageError(`--keep needs a new or empty folder: ${values.keep}`);
+  }
+  const log = (msg: string) => console.error(`semindex eval: ${msg}`);
+  const t0 = performance.now();
+  const work = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'semindex-eval-'));
+  fs.mkdirSync(work, { recursive: true });
+  const cleanup = () => {
+    if (!keep) fs.rmSync(work, { recursive: true, force: true });
+  };
+  const abort = new AbortController();
+  let indexer: Indexer | undefined;
+  let reader: IndexReader | undefined;
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) {
+      cleanup();
+      process.exit(130);
+    }
+    console.error(`semindex: stopping the evaluation${keep ? '' : ' and removing its temporary files'} (Ctrl-C again to abort at once)`);
+    abort.abort();
+    indexer?.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const chunker = await Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() });
+    const found = await findCandidates(root, {
+      chunker,
+      signal: abort.signal,
+      onProgress: (done, total, n) => log(`reading ${done}/${total} files, ${n} documented functions`),
+    });
+    if (found.candidates.length < EVAL_MIN_CANDIDATES) {
+      throw new Error(
+        `semindex: only ${found.candidates.length} documented function(s) under ${root} (functions and methods whose doc comment or docstring ` +
+          `opens with a sentence of 3 to 40 words); eval needs at least ${EVAL_MIN_CANDIDATES} to measure anything`,
+      );
+    }
+    const picked = pickCandidates(found.candidates, maxQueries);
+    const set = writeEvalSet(found, picked, work, abort.signal);
+    if (set.dropped) log(`${set.dropped} function(s) left out: their files changed while the copy was made`);
+    if (!set.queries.length) throw new Error(`semindex: no queries left under ${root}: every sampled file changed while the copy was made`);
+    log(`${found.files.length} files, ${found.candidates.length} documented functions, ${set.queries.length} queries; indexing the copy in ${set.corpusDir}`);
+
+    const storeDir = path.join(work, 'store');
+    indexer = await Indexer.open({ storeDir, roots: [{ name: '', path: set.corpusDir }], embedder, owner: 'cli' });
+    indexer.on('warning', (msg: string) => console.error(msg));
+    if (!values.json || process.stderr.isTTY) indexer.on('progress', progressPrinter());
+    // Ctrl-C while the store was opening: index() would start afresh (a run clears a cancel made before it).
+    abort.signal.throwIfAborted();
+    const summary = await indexer.index();
+    await indexer.close();
+    indexer = undefined;
+    abort.signal.throwIfAborted();
+    if (summary.cancelled) return 130;
+
+    reader = await IndexReader.open(storeDir);
+    const modes = {} as Record<SearchMode, Score>;
+    for (const mode of EVAL_MODES) {
+      log(`searching ${set.queries.length} queries, ${mode}`);
+      const runs = new Map<string, ResultSpan[]>();
+      const lines: string[] = [];
+      for (const q of set.queries) {
+        abort.signal.throwIfAborted();
+        // As `search --json` reports them, so a kept run can be scored by the eval kit as well.
+        const results = (await reader.search(q.query, { k, mode })).map((r) => ({
+          path: r.root ? `${r.root}/${r.path}` : r.path,
+          startLine: r.startLine,
+          endLine: r.endLine,
+          symbol: r.symbol,
+          score: r.score,
+        }));
+        runs.set(q.id, results);
+        if (keep) lines.push(JSON.stringify({ id: q.id, results }) + '\n');
+      }
+      if (keep) fs.writeFileSync(path.join(keep, `${mode}.jsonl`), lines.join(''));
+      modes[mode] = scoreRuns(set.queries, runs);
+    }
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+    if (values.json) {
+      const slim = (s: Score) => ({ mrr10: s.mrr10, recall1: s.recall1, recall10: s.recall10 });
+      console.log(
+        JSON.stringify({
+          root,
+          files: found.files.length,
+          candidates: found.candidates.length,
+          queries: set.queries.length,
+          seconds,
+          embedder: reader.info.embedderId,
+          modes: Object.fromEntries(EVAL_MODES.map((m) => [m, slim(modes[m])])),
+        }),
+      );
+    } else {
+      console.log(evalTable(modes, set.queries, found.files.length));
+      console.log(`embedder: ${reader.info.description}`);
+      console.log(`${found.candidates.length} documented functions, ${set.queries.length} sampled as queries; ${seconds}s`);
+      if (keep) console.log(`kept in ${keep}: corpus/ (the copy), queries.jsonl, store/, and one results file per mode`);
+    }
+    return 0;
+  } catch (err) {
+    if (abort.signal.aborted) return 130;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    reader?.close();
+    await indexer?.close();
+    cleanup();
+  }
+}
+
+function evalTable(modes: Record<SearchMode, Score>, queries: readonly EvalQuery[], files: number): string {
+  const rows = [['mode', 'MRR@10', 'R@1', 'R@10', 'queries', 'files']];
+  for (const mode of EVAL_MODES) {
+    const s = modes[mode];
+    rows.push([mode, s.mrr10.toFixed(4), s.recall1.toFixed(4), s.recall10.toFixed(4), String(queries.length), String(files)]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
 main(process.argv.slice(2)).then(
