@@ -11,7 +11,7 @@ import type { EmbedderConfig } from '../indexer/types';
 
 const USAGE = `usage:
   semindex index <root> [<root>…] --store <dir> [--workers N] [--embedder static|transformers] [--model <dir>]
-                 [--include <glob>]… [--exclude <glob>]… [--max-file-size <bytes>] [--json]
+                 [--include <glob>]… [--exclude <glob>]… [--allow-secret-files <glob>]… [--max-file-size <bytes>] [--json]
   semindex search --store <dir> [-k 10] [--mode hybrid|vector|bm25] [--json] "<query>"
   semindex search --store <dir> --queries <file.jsonl> [-k 10] [--mode …] [--json]
   semindex status --store <dir> [--json]`;
@@ -61,6 +61,7 @@ async function runIndex(args: string[]): Promise<number> {
       model: { type: 'string' },
       include: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
+      'allow-secret-files': { type: 'string', multiple: true },
       'max-file-size': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -81,6 +82,7 @@ async function runIndex(args: string[]): Promise<number> {
     workers: intOption(values.workers, '--workers', 1),
     include: values.include,
     exclude: values.exclude,
+    allowSecretFiles: values['allow-secret-files'],
     maxFileSize: intOption(values['max-file-size'], '--max-file-size', 1),
     owner: 'cli',
   });

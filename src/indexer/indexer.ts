@@ -459,9 +459,13 @@ export class Indexer extends EventEmitter {
   /** The work for a file, or undefined when the catalog says it is unchanged (stat only). */
   private workFor(file: CandidateFile, user: boolean): Work | undefined {
     const rec = this.catalog.get(file.root, file.path);
-    if (rec && rec.status !== 'writing' && rec.status !== 'failed' && rec.size === file.size && rec.mtimeMs === file.mtimeMs) return undefined;
-    const knownHash = rec && (rec.status === 'indexed' || rec.status === 'skipped') ? rec.hash : undefined;
-    return { task: { root: file.root, path: file.path, abs: file.abs, knownHash }, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0 };
+    // Vetted with or without allowSecretFiles, and that setting changed since: read it again (a
+    // private key in it decides between skipped and indexed), content unchanged or not.
+    const allowChanged = !!rec?.allowSecret !== !!file.allowSecret;
+    if (rec && !allowChanged && rec.status !== 'writing' && rec.status !== 'failed' && rec.size === file.size && rec.mtimeMs === file.mtimeMs) return undefined;
+    const knownHash = rec && !allowChanged && (rec.status === 'indexed' || rec.status === 'skipped') ? rec.hash : undefined;
+    const task: FileTask = { root: file.root, path: file.path, abs: file.abs, knownHash, ...(file.allowSecret ? { allowSecret: true } : {}) };
+    return { task, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0 };
   }
 
   private dropFromBackground(key: string): void {
@@ -670,7 +674,7 @@ export class Indexer extends EventEmitter {
         if (rec) finals.push({ ...rec, size: f.size, mtimeMs: f.mtimeMs, at: now });
         continue;
       }
-      finals.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.status === 'indexed' ? f.count : 0, status: f.status, reason: f.reason, at: now });
+      finals.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.status === 'indexed' ? f.count : 0, status: f.status, reason: f.reason, ...(f.allowSecret ? { allowSecret: true as const } : {}), at: now });
       if (f.status === 'indexed') this.counters.indexed++;
       else if (f.status === 'failed') this.counters.failed++;
       else this.counters.skipped++;

@@ -1,11 +1,13 @@
 // Stage 1 — scan: walk the roots and list candidate files with their size and mtime.
-// Respects .gitignore at every level, .git/info/exclude, built-in excludes and user globs.
-// Only lstat/stat/readdir happen here: contents are read by the workers (binary and minified
-// checks need the bytes anyway), so a scan of an unchanged 100k-file tree stays cheap.
+// Respects .gitignore at every level, .git/info/exclude, built-in excludes and user globs; skips
+// secret files (secrets.ts) with a reason.
+// Only lstat/stat/readdir happen here: contents are read by the workers (binary, minified and
+// private-key checks need the bytes anyway), so a scan of an unchanged 100k-file tree stays cheap.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
+import { SECRET_REASON, secretFileRule } from './secrets';
 
 export interface Root {
   /** Label shown in results for multi-root workspaces ("" when there is a single root). */
@@ -23,6 +25,11 @@ export interface ScanOptions {
   maxFileSize?: number;
   /** Honour .gitignore files and .git/info/exclude (default true). */
   useGitignore?: boolean;
+  /**
+   * Glob patterns of files to index although a secret rule would skip them (secrets.ts: a key
+   * file, a .env, a file holding a private key). Tokens inside are still redacted.
+   */
+  allowSecretFiles?: string[];
 }
 
 export interface CandidateFile {
@@ -32,6 +39,8 @@ export interface CandidateFile {
   abs: string;
   size: number;
   mtimeMs: number;
+  /** Matched by allowSecretFiles: the workers do not skip it for a private key. */
+  allowSecret?: boolean;
 }
 
 export interface SkippedFile {
@@ -106,6 +115,7 @@ export async function vetFiles(roots: Root[], absPaths: string[], opts: ScanOpti
 class RootScanner {
   private readonly include: picomatch.Matcher | undefined;
   private readonly exclude: picomatch.Matcher | undefined;
+  private readonly allowSecret: picomatch.Matcher | undefined;
   private readonly maxFileSize: number;
   private readonly useGitignore: boolean;
   private rootReal: string | undefined;
@@ -120,6 +130,7 @@ class RootScanner {
     this.useGitignore = opts.useGitignore ?? true;
     this.include = opts.include?.length ? picomatch(opts.include, { dot: true }) : undefined;
     this.exclude = opts.exclude?.length ? picomatch(opts.exclude, { dot: true }) : undefined;
+    this.allowSecret = opts.allowSecretFiles?.length ? picomatch(opts.allowSecretFiles, { dot: true }) : undefined;
   }
 
   private async realRoot(): Promise<string> {
@@ -151,6 +162,9 @@ class RootScanner {
     const skipped = (reason: string): VetResult => ({ kind: 'skipped', skipped: { root, path: rel, reason } });
     if (EXCLUDED_FILES.has(name) || isIgnored(scopes, rel, false)) return { kind: 'excluded', root, path: rel };
     if (this.exclude?.(rel) || (this.include && !this.include(rel))) return { kind: 'excluded', root, path: rel };
+    const allowSecret = !!this.allowSecret?.(rel);
+    const secret = allowSecret ? undefined : secretFileRule(rel);
+    if (secret) return skipped(SECRET_REASON + secret);
     if (!stat.isFile()) return skipped(stat.isFIFO() ? 'named pipe (FIFO)' : stat.isSocket() ? 'socket' : 'device or special file');
     if (isLink) {
       const real = await fs.promises.realpath(abs).catch(() => undefined);
@@ -160,7 +174,7 @@ class RootScanner {
     if (BINARY_EXTENSIONS.has(ext)) return skipped(`binary file type (.${ext})`);
     if (/\.min\.(js|css|mjs)$/i.test(name)) return skipped('minified file (.min)');
     if (stat.size > this.maxFileSize) return skipped(`larger than the size limit (${formatBytes(stat.size)} > ${formatBytes(this.maxFileSize)})`);
-    return { kind: 'file', file: { root, path: rel, abs, size: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) } };
+    return { kind: 'file', file: { root, path: rel, abs, size: stat.size, mtimeMs: Math.trunc(stat.mtimeMs), ...(allowSecret ? { allowSecret: true } : {}) } };
   }
 
   async walk(out: ScanResult): Promise<void> {
