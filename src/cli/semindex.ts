@@ -6,6 +6,7 @@ import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
+import type { ExcludedCounts } from '../indexer/scan';
 import type { SearchMode } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
 
@@ -110,6 +111,7 @@ async function runIndex(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary));
     else {
       console.log(`${summary.files} files: ${summary.indexed} indexed, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.failed} failed, ${summary.deleted} deleted; ${summary.chunks} chunks in ${summary.seconds}s`);
+      console.log(leftOut(summary.excluded));
       console.log(`embedder: ${indexer.embedder.description}`);
       if (summary.failed) console.log(`run "semindex status --store ${values.store}" to list the failed files`);
     }
@@ -118,6 +120,11 @@ async function runIndex(args: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     await indexer.close();
   }
+}
+
+/** One line: what the scan left out and why (counts only, never file contents). */
+function leftOut(e: ExcludedCounts): string {
+  return `left out: ${e.gitignore} by .gitignore, ${e.setting} by settings, ${e.builtin} by built-in rules; ${e.secret} skipped as likely secrets`;
 }
 
 function embedderConfig(kind: string, model: string | undefined): EmbedderConfig {
@@ -192,6 +199,7 @@ async function runStatus(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(s));
     else {
       console.log(`${s.files} files, ${s.chunks} chunks, ${s.failed} failed, ${s.skipped} skipped; ${(s.bytes / 1048576).toFixed(1)} MiB on disk`);
+      if (s.excluded) console.log(leftOut(s.excluded));
       console.log(`embedder: ${s.embedderDescription}`);
       if (s.lastFullRun) console.log(`last full run: ${new Date(s.lastFullRun.at).toISOString()} (${s.lastFullRun.seconds}s)`);
       if (s.building) console.log(`building a new index for ${s.building.embedder}: ${s.building.files} files so far`);

@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './catalog';
+import type { ExcludedCounts } from './scan';
 import type { EmbedderConfig } from './types';
 
 /**
@@ -45,6 +46,8 @@ export interface RunRecord {
   seconds: number;
   files: number;
   chunks: number;
+  /** Files the run's scan left out, by reason (absent in runs of earlier versions). */
+  excluded?: ExcludedCounts;
 }
 
 export interface StoreManifest {

@@ -120,6 +120,7 @@ describe('secrets', function () {
     const store = tempDir('store');
     const { summary, problems } = await withIndexer(ws, store, async (ix) => ({ summary: await ix.index(), problems: ix.problems() }));
     assert.equal(summary.failed, 0);
+    assert.equal(summary.excluded.secret, 3);
 
     // Each secret file is listed as skipped with its rule, and nothing of its content.
     const reasons = Object.fromEntries(problems.map((p) => [p.path, p.reason]));
@@ -159,6 +160,7 @@ describe('secrets', function () {
         }
       }
       assert.equal((await reader.search('upload release asset', { k: 1, mode: 'bm25' }))[0]?.path, 'config.js');
+      assert.equal((await reader.status()).excluded?.secret, 3);
     } finally {
       reader.close();
     }
@@ -173,14 +175,18 @@ describe('secrets', function () {
     });
     const store = tempDir('store');
     const indexed = async () => new Set((await rows(store)).map((r) => r.path));
-    await withIndexer(ws, store, (ix) => ix.index());
+    const first = await withIndexer(ws, store, (ix) => ix.index());
+    assert.equal(first.excluded.secret, 2);
     assert.deepEqual([...(await indexed())], ['main.js']);
     // Through the CLI flag; tls.js is unchanged on disk and still read again (its skip depended on the setting).
-    execFileSync(process.execPath, [cliPath, 'index', ws, '--store', store, '--json', '--allow-secret-files', 'keys/*.pem', '--allow-secret-files', 'tls.js'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [cliPath, 'index', ws, '--store', store, '--json', '--allow-secret-files', 'keys/*.pem', '--allow-secret-files', 'tls.js'], { encoding: 'utf8' });
+    const second = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(second.excluded.secret, 0);
     assert.deepEqual([...(await indexed())].sort(), ['keys/test.pem', 'main.js', 'tls.js']);
     // Allowed files are indexed on purpose, but tokens are redacted in them as everywhere.
     assert.ok((await rows(store)).every((r) => !r.text.includes(githubToken)));
-    await withIndexer(ws, store, (ix) => ix.index());
+    const third = await withIndexer(ws, store, (ix) => ix.index());
+    assert.equal(third.excluded.secret, 2);
     assert.deepEqual([...(await indexed())], ['main.js']);
     assert.ok(fs.existsSync(path.join(ws, 'tls.js')));
   });
