@@ -10,12 +10,13 @@ import { type EvalQuery, type ResultSpan, type Score, findCandidates, pickCandid
 import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
 import { resources } from '../indexer/resources';
+import type { ExcludedCounts } from '../indexer/scan';
 import type { SearchMode } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
 
 const USAGE = `usage:
   semindex index <root> [<root>…] --store <dir> [--workers N] [--embedder static|transformers] [--model <dir>]
-                 [--include <glob>]… [--exclude <glob>]… [--max-file-size <bytes>] [--json]
+                 [--include <glob>]… [--exclude <glob>]… [--allow-secret-files <glob>]… [--max-file-size <bytes>] [--json]
   semindex search --store <dir> [-k 10] [--mode hybrid|vector|bm25] [--json] "<query>"
   semindex search --store <dir> --queries <file.jsonl> [-k 10] [--mode …] [--json]
   semindex status --store <dir> [--json]
@@ -68,6 +69,7 @@ async function runIndex(args: string[]): Promise<number> {
       model: { type: 'string' },
       include: { type: 'string', multiple: true },
       exclude: { type: 'string', multiple: true },
+      'allow-secret-files': { type: 'string', multiple: true },
       'max-file-size': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -88,6 +90,7 @@ async function runIndex(args: string[]): Promise<number> {
     workers: intOption(values.workers, '--workers', 1),
     include: values.include,
     exclude: values.exclude,
+    allowSecretFiles: values['allow-secret-files'],
     maxFileSize: intOption(values['max-file-size'], '--max-file-size', 1),
     owner: 'cli',
   });
@@ -106,6 +109,7 @@ async function runIndex(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary));
     else {
       console.log(`${summary.files} files: ${summary.indexed} indexed, ${summary.unchanged} unchanged, ${summary.skipped} skipped, ${summary.failed} failed, ${summary.deleted} deleted; ${summary.chunks} chunks in ${summary.seconds}s`);
+      console.log(leftOut(summary.excluded));
       console.log(`embedder: ${indexer.embedder.description}`);
       if (summary.failed) console.log(`run "semindex status --store ${values.store}" to list the failed files`);
     }
@@ -126,6 +130,11 @@ function progressPrinter(): (p: Progress) => void {
     const eta = p.etaSeconds !== undefined ? ` ETA ${Math.ceil(p.etaSeconds)}s` : '';
     console.error(`[${p.phase}] ${p.filesDone}/${p.filesTotal} files, ${p.chunks} chunks, ${p.filesPerSec.toFixed(1)} files/s${eta}${p.failed ? `, ${p.failed} failed` : ''}`);
   };
+}
+
+/** One line: what the scan left out and why (counts only, never file contents). */
+function leftOut(e: ExcludedCounts): string {
+  return `left out: ${e.gitignore} by .gitignore, ${e.setting} by settings, ${e.builtin} by built-in rules; ${e.secret} skipped as likely secrets`;
 }
 
 function embedderConfig(kind: string, model: string | undefined): EmbedderConfig {
@@ -200,6 +209,7 @@ async function runStatus(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(s));
     else {
       console.log(`${s.files} files, ${s.chunks} chunks, ${s.failed} failed, ${s.skipped} skipped; ${(s.bytes / 1048576).toFixed(1)} MiB on disk`);
+      if (s.excluded) console.log(leftOut(s.excluded));
       console.log(`embedder: ${s.embedderDescription}`);
       if (s.lastFullRun) console.log(`last full run: ${new Date(s.lastFullRun.at).toISOString()} (${s.lastFullRun.seconds}s)`);
       if (s.building) console.log(`building a new index for ${s.building.embedder}: ${s.building.files} files so far`);

@@ -328,7 +328,8 @@ export class Ctx implements vscode.Disposable {
         this.lastRunCoverage = s.cancelled ? (runCoverage(this.progress) ?? 0) : 1;
         this.log.info(
           `indexing ${s.cancelled ? 'cancelled' : 'done'}: ${s.files} files — ${s.indexed} indexed, ${s.unchanged} unchanged, ${s.skipped} skipped, ` +
-            `${s.failed} failed, ${s.deleted} removed; ${s.chunks} chunks in ${s.seconds}s`,
+            `${s.failed} failed, ${s.deleted} removed; ${s.chunks} chunks in ${s.seconds}s; left out: ${s.excluded.gitignore} by .gitignore, ` +
+            `${s.excluded.setting} by settings, ${s.excluded.builtin} by built-in rules; ${s.excluded.secret} skipped as likely secrets`,
         );
         if (s.failed) this.log.warn(`${s.failed} file(s) failed; "Semindex: Show Index Progress" lists them with reasons`);
         if (!engine.isBuilding) await this.closeReader();

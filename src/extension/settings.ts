@@ -14,6 +14,8 @@ export type EmbedderKind = 'static' | 'transformers';
 export interface Settings {
   include: string[];
   exclude: string[];
+  /** Globs of files indexed although a secret rule would skip them (indexer/secrets.ts). */
+  allowSecretFiles: string[];
   maxFileSize: number;
   /** 0 = let the engine pick (cores − 1). */
   workers: number;
@@ -28,6 +30,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   include: [],
   exclude: [],
+  allowSecretFiles: [],
   maxFileSize: 1024 * 1024,
   workers: 0,
   embedder: 'static',
@@ -40,7 +43,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 export type SettingKey = keyof Settings;
 
 /** Settings the engine is opened with: changing one reopens the indexer and runs `index()`. */
-const INDEX_KEYS: readonly SettingKey[] = ['include', 'exclude', 'maxFileSize', 'workers', 'embedder', 'modelPath', 'respectGitignore'];
+const INDEX_KEYS: readonly SettingKey[] = ['include', 'exclude', 'allowSecretFiles', 'maxFileSize', 'workers', 'embedder', 'modelPath', 'respectGitignore'];
 
 /**
  * Reads every setting through `get` (a `WorkspaceConfiguration.get` for the section), replacing
@@ -48,7 +51,7 @@ const INDEX_KEYS: readonly SettingKey[] = ['include', 'exclude', 'maxFileSize', 
  * reach the engine as `maxFileSize: "big"`.
  */
 export function readSettings(get: (key: SettingKey) => unknown): Settings {
-  const strings = (key: 'include' | 'exclude'): string[] => {
+  const strings = (key: 'include' | 'exclude' | 'allowSecretFiles'): string[] => {
     const v = get(key);
     return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim()) : [];
   };
@@ -65,6 +68,7 @@ export function readSettings(get: (key: SettingKey) => unknown): Settings {
   return {
     include: strings('include'),
     exclude: strings('exclude'),
+    allowSecretFiles: strings('allowSecretFiles'),
     maxFileSize: int('maxFileSize', 1),
     workers: int('workers', 0),
     embedder: embedder === 'transformers' ? 'transformers' : 'static',
@@ -126,6 +130,7 @@ export function indexerOptions(settings: Settings, roots: Root[], storeDir: stri
     workers: settings.workers > 0 ? settings.workers : undefined,
     include: settings.include,
     exclude: settings.exclude,
+    allowSecretFiles: settings.allowSecretFiles,
     maxFileSize: settings.maxFileSize,
     useGitignore: settings.respectGitignore,
     owner: 'vscode',

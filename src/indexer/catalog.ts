@@ -24,6 +24,8 @@ export interface FileRecord {
   chunks: number;
   status: FileStatus;
   reason?: string;
+  /** Vetted under `allowSecretFiles` (secrets.ts): a change of that setting re-reads the file. */
+  allowSecret?: true;
   /** When this record was written (ms since epoch). */
   at: number;
 }

@@ -10,7 +10,8 @@ import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker
 import { type IndexInfo, StoreLayout } from './layout';
 import { StoreLock } from './lock';
 import { resources } from './resources';
-import { type CandidateFile, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, scan, vetFiles } from './scan';
+import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
+import { SECRET_REASON } from './secrets';
 import { HybridSearch, type SearchOptions, type SearchResult } from './search';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
@@ -57,6 +58,8 @@ export interface RunSummary {
   chunks: number;
   seconds: number;
   embedder: string;
+  /** Files left out, by reason (scan.ts ExcludedCounts): never silently missing. */
+  excluded: ExcludedCounts;
   cancelled?: boolean;
 }
 
@@ -82,6 +85,8 @@ interface RunCounters {
   failed: number;
   deleted: number;
 }
+
+const isSecretSkip = (r: { status: string; reason?: string }): boolean => r.status === 'skipped' && !!r.reason?.startsWith(SECRET_REASON);
 
 /** Writes are flushed when this many rows wait (or at once for a user-priority file). */
 const FLUSH_ROWS = 4096;
@@ -118,6 +123,8 @@ export class Indexer extends EventEmitter {
   private paused = false;
   private cancelled = false;
   private counters: RunCounters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
+  /** Files the workers skipped as likely secrets this run (also in counters.skipped). */
+  private secretSkipped = 0;
   private progress: Progress = { phase: 'idle', filesTotal: 0, filesDone: 0, chunks: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined, cacheHitRate: undefined };
   private runStart = 0;
   private cacheHits = 0;
@@ -193,6 +200,7 @@ export class Indexer extends EventEmitter {
     this.beginRun();
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
+    for (const w of scanned.warnings) this.emit('warning', w);
     writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
     const seen = new Set<string>();
     const work: Work[] = [];
@@ -232,11 +240,16 @@ export class Indexer extends EventEmitter {
       this.writesSinceOptimize = 0;
       this.catalog.compactIfNeeded();
     });
-    const summary = await this.summary(scanned.files.length + scanned.skipped.length);
+    // Secrets the workers found (a private key inside) stay in the checkpoint as skipped files,
+    // so they are counted there, unchanged ones included; the scan counts those it named.
+    let secretInside = 0;
+    for (const rec of this.catalog.all()) if (isSecretSkip(rec)) secretInside++;
+    const excluded = { ...scanned.excluded, secret: scanned.excluded.secret + secretInside };
+    const summary = await this.summary(scanned.files.length + scanned.skipped.length, excluded);
     if (!this.cancelled) {
       // Files in the index after the run (summary.files also counts the skipped and failed ones).
       const files = summary.indexed + summary.unchanged;
-      this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks } };
+      this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks, excluded } };
       this.layout.update(this.info);
       if (this.building) {
         this.layout.promote(this.info);
@@ -258,7 +271,10 @@ export class Indexer extends EventEmitter {
     if (idle) this.beginRun();
     const vetted = await vetFiles(this.opts.roots, absPaths, this.opts);
     const gone: { root: string; path: string }[] = [];
+    const excluded = noExclusions();
     for (const v of vetted) {
+      if (v.kind === 'excluded' && v.reason) excluded[v.reason]++;
+      if (v.kind === 'skipped' && v.skipped.reason.startsWith(SECRET_REASON)) excluded.secret++;
       if (v.kind === 'file') {
         const w = this.workFor(v.file, true);
         const key = fileKey(v.file.root, v.file.path);
@@ -277,7 +293,8 @@ export class Indexer extends EventEmitter {
     await this.writeChain;
     this.info = { ...this.info, lastIncrementalRun: Date.now() };
     this.layout.update(this.info);
-    const summary = await this.summary(absPaths.length);
+    excluded.secret += this.secretSkipped;
+    const summary = await this.summary(absPaths.length, excluded);
     if (idle) {
       this.setPhase('done');
       this.scheduleMaintenance();
@@ -450,6 +467,7 @@ export class Indexer extends EventEmitter {
     this.cancelled = false;
     this.rowsThisRun = 0;
     this.counters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
+    this.secretSkipped = 0;
     this.runStart = performance.now();
     this.cacheHits = 0;
     this.embedded = 0;
@@ -459,9 +477,13 @@ export class Indexer extends EventEmitter {
   /** The work for a file, or undefined when the catalog says it is unchanged (stat only). */
   private workFor(file: CandidateFile, user: boolean): Work | undefined {
     const rec = this.catalog.get(file.root, file.path);
-    if (rec && rec.status !== 'writing' && rec.status !== 'failed' && rec.size === file.size && rec.mtimeMs === file.mtimeMs) return undefined;
-    const knownHash = rec && (rec.status === 'indexed' || rec.status === 'skipped') ? rec.hash : undefined;
-    return { task: { root: file.root, path: file.path, abs: file.abs, knownHash }, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0 };
+    // Vetted with or without allowSecretFiles, and that setting changed since: read it again (a
+    // private key in it decides between skipped and indexed), content unchanged or not.
+    const allowChanged = !!rec?.allowSecret !== !!file.allowSecret;
+    if (rec && !allowChanged && rec.status !== 'writing' && rec.status !== 'failed' && rec.size === file.size && rec.mtimeMs === file.mtimeMs) return undefined;
+    const knownHash = rec && !allowChanged && (rec.status === 'indexed' || rec.status === 'skipped') ? rec.hash : undefined;
+    const task: FileTask = { root: file.root, path: file.path, abs: file.abs, knownHash, ...(file.allowSecret ? { allowSecret: true } : {}) };
+    return { task, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0 };
   }
 
   private dropFromBackground(key: string): void {
@@ -671,10 +693,13 @@ export class Indexer extends EventEmitter {
         if (rec) finals.push({ ...rec, size: f.size, mtimeMs: f.mtimeMs, at: now });
         continue;
       }
-      finals.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.status === 'indexed' ? f.count : 0, status: f.status, reason: f.reason, at: now });
+      finals.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.status === 'indexed' ? f.count : 0, status: f.status, reason: f.reason, ...(f.allowSecret ? { allowSecret: true as const } : {}), at: now });
       if (f.status === 'indexed') this.counters.indexed++;
       else if (f.status === 'failed') this.counters.failed++;
-      else this.counters.skipped++;
+      else {
+        this.counters.skipped++;
+        if (isSecretSkip(f)) this.secretSkipped++;
+      }
     }
     this.catalog.write(finals, removed);
     this.progress.chunks = await this.store.count();
@@ -703,7 +728,7 @@ export class Indexer extends EventEmitter {
     this.emit('warning', `semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
   }
 
-  private async summary(files: number): Promise<RunSummary> {
+  private async summary(files: number, excluded: ExcludedCounts): Promise<RunSummary> {
     await this.writeChain;
     const seconds = (performance.now() - this.runStart) / 1000;
     return {
@@ -712,6 +737,7 @@ export class Indexer extends EventEmitter {
       chunks: await this.store.count(),
       seconds: Number(seconds.toFixed(3)),
       embedder: this.embedder.id,
+      excluded,
       ...(this.cancelled ? { cancelled: true } : {}),
     };
   }

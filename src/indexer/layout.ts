@@ -10,16 +10,20 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './catalog';
+import type { ExcludedCounts } from './scan';
 import type { EmbedderConfig } from './types';
 
 /**
  * What the BM25 field of an index holds and how it is tokenized. 1 (absent in store.json): raw
  * identifier words, stemmed by the full-text index. 2: words stemmed and stop words dropped by the
  * workers (tokens.ts), the index only splits at spaces. 3: as 2, number literals no longer read as
- * identifiers (`0x1F` was `x1f 1f`, now `0x1f`; decimals and suffixes nothing). An index of another
- * format is rebuilt beside the old one, which keeps serving (queried its own way) until the new one
- * is complete; a format-2 index is queried as format 3 meanwhile (only hex literals differ). 4: as 3,
- * methods are chunks of their own in types of any size (a small class or `impl` was one chunk).
+ * identifiers (`0x1F` was `x1f 1f`, now `0x1f`; decimals and suffixes nothing). 4: as 3, with
+ * secrets kept out (secrets.ts: secret files and files holding a private key skipped, tokens
+ * redacted) and methods chunks of their own in types of any size (a small class or `impl` was one
+ * chunk); an index of an earlier format may hold them, and only a rebuild reads every file
+ * again to take them out. An index of another format is rebuilt beside the old one, which keeps
+ * serving (queried its own way) until the new one is complete; a format-2 or 3 index is queried
+ * as format 4 meanwhile (2 and 3 differ only in hex literals, 3 and 4 not in how they are queried).
  */
 export const INDEX_FORMAT = 4;
 
@@ -43,6 +47,8 @@ export interface RunRecord {
   seconds: number;
   files: number;
   chunks: number;
+  /** Files the run's scan left out, by reason (absent in runs of earlier versions). */
+  excluded?: ExcludedCounts;
 }
 
 export interface StoreManifest {

@@ -3,6 +3,7 @@
 import { FileCatalog } from './catalog';
 import { createEmbedder } from './embed';
 import { type IndexInfo, StoreLayout, indexFormat } from './layout';
+import type { ExcludedCounts } from './scan';
 import { HybridSearch, type SearchOptions, type SearchResult } from './search';
 import { ChunkStore } from './store';
 import type { Embedder } from './types';
@@ -18,6 +19,8 @@ export interface StoreStatus {
   bytes: number;
   lastFullRun?: IndexInfo['lastFullRun'];
   lastIncrementalRun?: number;
+  /** Files the last full run left out, by reason (scan.ts ExcludedCounts); absent before a run of this version. */
+  excluded?: ExcludedCounts;
   /** Set while a new index for another embedder is being built (it serves once complete). */
   building?: { embedder: string; files: number };
 }
@@ -67,6 +70,7 @@ export class IndexReader {
       bytes: this.layout.sizeOnDisk(),
       lastFullRun: info.lastFullRun,
       lastIncrementalRun: info.lastIncrementalRun,
+      ...(info.lastFullRun?.excluded ? { excluded: info.lastFullRun.excluded } : {}),
       ...(manifest.building ? { building: { embedder: manifest.building.embedderId, files: counts(manifest.building).files } } : {}),
     };
   }

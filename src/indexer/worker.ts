@@ -7,6 +7,7 @@ import { Chunker } from './chunk';
 import { createEmbedder, embeddingText, type SharedEmbedderData } from './embed';
 import { resources } from './resources';
 import { errorText } from './scan';
+import { SECRET_REASON, privateKeyRule, redactSecrets } from './secrets';
 import type { ChunkBatch, ChunkRow } from './store';
 import { ChunkStore } from './store';
 import { analyze } from './tokens';
@@ -28,6 +29,8 @@ export interface FileTask {
   abs: string;
   /** Content hash from the catalog: equal content is reported `unchanged` without chunking. */
   knownHash?: string;
+  /** Matched by `allowSecretFiles`: a private key in it does not skip it (tokens are still redacted). */
+  allowSecret?: boolean;
 }
 
 /** `missing`: the file vanished between scan and read — it leaves the index. */
@@ -44,6 +47,8 @@ export interface FileOutcome {
   first: number;
   count: number;
   reason?: string;
+  /** Copied from the task, so the catalog knows the file was vetted under `allowSecretFiles`. */
+  allowSecret?: boolean;
 }
 
 export interface BatchResult extends ChunkBatch {
@@ -191,7 +196,7 @@ export async function embedOnly(task: { config: WorkerConfig; texts: string[] })
 
 /** Reads and vets one file. Never opens anything but a regular file; never blocks on a FIFO. */
 function readFile(file: FileTask, config: WorkerConfig): { result: FileOutcome; text?: string } {
-  const result: FileOutcome = { root: file.root, path: file.path, status: 'skipped', size: 0, mtimeMs: 0, hash: '', first: 0, count: 0 };
+  const result: FileOutcome = { root: file.root, path: file.path, status: 'skipped', size: 0, mtimeMs: 0, hash: '', first: 0, count: 0, ...(file.allowSecret ? { allowSecret: true } : {}) };
   let fd: number | undefined;
   try {
     // O_NONBLOCK: if the path became a FIFO since the scan, open returns at once instead of hanging.
@@ -216,7 +221,11 @@ function readFile(file: FileTask, config: WorkerConfig): { result: FileOutcome; 
     if (longest > config.maxLineLength) {
       return { result: { ...result, reason: `minified or generated (a line of ${longest} characters)` } };
     }
-    return { result, text };
+    // secrets.ts: a private key skips the file; a token is replaced by a marker before chunking,
+    // so the chunk text, the BM25 field and the embedder never see it. The reason names the rule only.
+    const key = file.allowSecret ? undefined : privateKeyRule(text);
+    if (key) return { result: { ...result, reason: SECRET_REASON + key } };
+    return { result, text: redactSecrets(text).text };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { result: { ...result, status: 'missing', reason: 'file vanished before it could be read' } };

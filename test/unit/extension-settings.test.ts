@@ -33,6 +33,7 @@ describe('extension settings', () => {
     assert.equal(needsReindex(['exclude'], a, a), true);
     assert.equal(needsReindex(['maxFileSize'], a, a), true);
     assert.equal(needsReindex(['respectGitignore'], a, a), true);
+    assert.equal(needsReindex(['allowSecretFiles'], a, a), true);
     assert.equal(needsReindex(['watchExternalChanges', 'indexOnStartup'], a, a), false);
     // The model folder matters only to the transformers embedder.
     assert.equal(needsReindex(['modelPath'], a, from({ modelPath: '/m' })), false);
@@ -42,7 +43,7 @@ describe('extension settings', () => {
 
   it('builds engine options: workers 0 means auto, gitignore flag, owner vscode', () => {
     const roots = [{ name: 'ws', path: '/ws' }];
-    const opts = indexerOptions(from({ exclude: ['a/**'], maxFileSize: 10, respectGitignore: false }), roots, '/store');
+    const opts = indexerOptions(from({ exclude: ['a/**'], allowSecretFiles: ['test/keys/*.pem', 7], maxFileSize: 10, respectGitignore: false }), roots, '/store');
     assert.deepEqual(opts, {
       storeDir: '/store',
       roots,
@@ -50,6 +51,7 @@ describe('extension settings', () => {
       workers: undefined,
       include: [],
       exclude: ['a/**'],
+      allowSecretFiles: ['test/keys/*.pem'],
       maxFileSize: 10,
       useGitignore: false,
       owner: 'vscode',

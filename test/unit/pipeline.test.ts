@@ -385,7 +385,10 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     const store = tempDir('store');
     const idx = cli(['index', ws, '--store', store, '--json']);
     assert.equal(idx.code, 0, idx.stderr);
-    assert.deepEqual(Object.keys(lastJson(idx.stdout)).sort(), ['chunks', 'deleted', 'embedder', 'failed', 'files', 'indexed', 'seconds', 'skipped', 'unchanged'].sort());
+    const summary = lastJson(idx.stdout);
+    assert.deepEqual(Object.keys(summary).sort(), ['chunks', 'deleted', 'embedder', 'excluded', 'failed', 'files', 'indexed', 'seconds', 'skipped', 'unchanged'].sort());
+    assert.deepEqual(Object.keys(summary.excluded).sort(), ['builtin', 'gitignore', 'secret', 'setting']);
+    for (const n of Object.values(summary.excluded)) assert.equal(typeof n, 'number');
     const q = cli(['search', '--store', store, '-k', '3', '--mode', 'bm25', '--json', 'parse']);
     const line = JSON.parse(q.stdout);
     assert.equal(line.id, 'q');
@@ -397,6 +400,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     assert.deepEqual(batch.stdout.trim().split('\n').map((l) => JSON.parse(l).id), ['a', 'b']);
     const status = lastJson(cli(['status', '--store', store, '--json']).stdout);
     assert.ok(status.files > 0 && status.chunks > 0 && status.failed === 0 && /^static:/.test(status.embedder));
+    assert.deepEqual(status.excluded, summary.excluded);
     const bad = cli(['search', '--store', store, '--mode', 'nope', 'x']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--mode/);
