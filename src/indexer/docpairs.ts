@@ -60,6 +60,8 @@ function leadingComment(lines: string[], language: string): Found | null {
     let end = 0;
     while (end < lines.length && !lines[end].includes('*/', end === 0 ? lines[0].indexOf('/*') + 2 : 0)) end++;
     if (end >= lines.length - 1) return null;
+    // `/** doc */ function f() {`: the doc row holds code, and taking it out would cut the function.
+    if (lines[end].slice(lines[end].lastIndexOf('*/') + 2).trim()) return null;
     const doc = lines.slice(0, end + 1).map(cleanBlockLine);
     return [0, end, doc, []];
   }
@@ -123,6 +125,7 @@ function pythonDocstring(lines: string[]): Found | null {
     close = lines[end].indexOf(quote);
   }
   if (close < 0) return null;
+  if (lines[end].slice(close + quote.length).replace(/#.*/, '').trim()) return null; // a statement after the docstring
   const doc: string[] = [];
   for (let r = start; r <= end; r++) {
     const a = r === start ? from : 0;

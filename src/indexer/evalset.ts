@@ -55,7 +55,6 @@ export function candidatesOfChunks(chunks: readonly Chunk[]): EvalCandidate[] {
     const summary = summarize(split.doc, chunk.symbol);
     if (!summary) continue;
     const rows = chunk.text.split('\n');
-    if (!docRowsHoldOnlyDoc(rows, split.docStart, split.docEnd, chunk.language)) continue;
     // splitDoc's code is rows[0, docStart) + replacement + rows(docEnd, …]: the replacement is what
     // is left in between once both ends are taken off, so the copy is cut exactly as `code` is.
     const code = split.code.split('\n');
@@ -73,19 +72,6 @@ export function candidatesOfChunks(chunks: readonly Chunk[]): EvalCandidate[] {
     });
   }
   return out;
-}
-
-/**
- * Removing whole doc rows must not remove code: splitDoc takes `/** doc *\/ function f() {` as a
- * doc row, and a docstring may share its closing row with a statement (`"""Doc."""; x = 1`).
- * Such functions are left out rather than cut into broken code.
- */
-function docRowsHoldOnlyDoc(rows: string[], docStart: number, docEnd: number, language: string): boolean {
-  const last = rows[docEnd].replace(/\r$/, '');
-  if (language === 'python') return /(?:"""|'''|"|')\s*(?:#.*)?$/.test(last);
-  const close = last.lastIndexOf('*/');
-  if (close >= 0 && /^\s*\/\*/.test(rows[docStart])) return !last.slice(close + 2).trim();
-  return true; // a run of line comments: splitDoc took only rows that are comments as a whole
 }
 
 /**
