@@ -105,6 +105,12 @@ describe('training harvest', () => {
       assert.equal(summarize(['kmalloc_array() - allocate memory for an array.', '@n: number of elements.'], 'kmalloc_array'), 'allocate memory for an array.');
     });
 
+    it('leave out a function whose doc comment shares a row with its code', () => {
+      assert.equal(splitDoc({ language: 'javascript', kind: 'function', text: '/** Adds two numbers together. */ function add(a, b) {\n  return a + b;\n}' }), null);
+      const py = 'def f(x):\n    """Return the double of x."""; y = 2\n    return x * y';
+      assert.equal(splitDoc({ language: 'python', kind: 'function', text: py }), null);
+    });
+
     it('hash code alike whatever its indentation', () => {
       assert.equal(bodyHash('function f() {\n  return 1;\n}'), bodyHash('function f() {\n\t\treturn 1;\n}\n'));
       assert.notEqual(bodyHash('return 1'), bodyHash('return 2'));
