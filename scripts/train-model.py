@@ -17,7 +17,7 @@ with a scale per row, side 0 the code table, side 1 the query table; rows ordere
 token frequency (a row index is a frequency rank). Fixed seed and thread count: the same data gives
 the same bytes.
 
-    /usr/bin/python3 scripts/train-model.py [--pairs FILE] [--out FILE] [--vocab 100000] [--dim 128]
+    /usr/bin/python3 scripts/train-model.py [--pairs FILE] [--out FILE] [--vocab 50000] [--dim 256]
 """
 
 import argparse
@@ -45,7 +45,7 @@ def log(msg):
 
 
 def read_pairs(path, max_code):
-    langs, queries, codes = [], [], []
+    langs, pkgs, queries, codes = [], [], [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
             cols = line.rstrip("\n").split("\t")
@@ -55,9 +55,10 @@ def read_pairs(path, max_code):
             if len(q) < 2 or len(c) < 3:
                 continue
             langs.append(cols[0])
+            pkgs.append(cols[2])
             queries.append(q)
             codes.append(c)
-    return langs, queries, codes
+    return langs, pkgs, queries, codes
 
 
 def build_vocab(queries, codes, size, min_count):
@@ -107,7 +108,9 @@ def batch_of(ids, offs, picks):
     return flat, o, lengths
 
 
-def batches_by_language(langs, n_idx, batch, rng):
+def make_batches(langs, pkgs, n_idx, batch, rng, group):
+    """Batches from one language at a time; with group="package", a batch holds a few packages'
+    pairs in a row (a workspace's functions are each other's hardest negatives)."""
     by = {}
     for i in n_idx:
         by.setdefault(langs[i], []).append(i)
@@ -115,6 +118,13 @@ def batches_by_language(langs, n_idx, batch, rng):
     for lang in sorted(by):
         items = by[lang]
         rng.shuffle(items)
+        if group == "package":
+            runs = {}
+            for i in items:
+                runs.setdefault(pkgs[i], []).append(i)
+            order = sorted(runs)
+            rng.shuffle(order)
+            items = [i for p in order for i in runs[p]]
         for k in range(0, len(items) - batch // 4, batch):  # a short tail batch has too few negatives
             out.append(items[k : k + batch])
     rng.shuffle(out)
@@ -166,9 +176,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", default=os.path.join(cache, "pairs.tsv"))
     ap.add_argument("--out", default=os.path.join(here, "assets", "static-table.bin"))
-    ap.add_argument("--vocab", type=int, default=100000)
+    ap.add_argument("--vocab", type=int, default=50000)
     ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--lr", type=float, default=0.01)
@@ -176,6 +186,7 @@ def main():
     ap.add_argument("--max-code", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261201)
+    ap.add_argument("--group", choices=["language", "package"], default="language", help="what a batch's pairs share")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -185,7 +196,7 @@ def main():
     if not os.path.exists(args.pairs):
         sys.exit(f"train-model: {args.pairs} is missing; run `npm run train:data` first")
     digest = hashlib.sha256(open(args.pairs, "rb").read()).hexdigest()[:16]
-    langs, queries, codes = read_pairs(args.pairs, args.max_code)
+    langs, pkgs, queries, codes = read_pairs(args.pairs, args.max_code)
     n = len(langs)
     log(f"{n} pairs from {args.pairs} (sha256 {digest}): " + ", ".join(f"{k} {v}" for k, v in sorted(Counter(langs).items())))
     words, df = build_vocab(queries, codes, args.vocab, args.min_count)
@@ -205,7 +216,7 @@ def main():
     mq, mc = Side(V, args.dim, idf), Side(V, args.dim, idf)
     params = list(mq.parameters()) + list(mc.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
-    batches = [b for e in range(args.epochs) for b in batches_by_language(langs, train, args.batch, rng)]
+    batches = [b for e in range(args.epochs) for b in make_batches(langs, pkgs, train, args.batch, rng, args.group)]
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=len(batches), pct_start=0.05)
     log(f"training: {len(batches)} batches of {args.batch}, dim {args.dim}, {args.epochs} epochs; held-out MRR@1000 before {mrr_proxy(mq, mc, qi, qo, ci, co, held):.4f}")
     labels = torch.arange(args.batch)
@@ -238,6 +249,7 @@ def main():
         "lr": args.lr,
         "scale": args.scale,
         "seed": args.seed,
+        "group": args.group,
         "sides": ["code", "query"],
     }
     cid = write_table(args.out, words, sides, meta)

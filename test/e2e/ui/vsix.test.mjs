@@ -177,7 +177,7 @@ describe('packaged extension (.vsix) in code-server', function () {
     assert.ok(startLine >= 1 && startLine < endLine, `${startLine}–${endLine}`);
     assert.match(await first.locator('.result-snippet').innerText(), /def compute_levenshtein_distance/);
     assert.ok((await first.locator('mark').count()) > 0, 'query words are highlighted');
-    assert.match((await view.locator('#embedder').innerText()).trim(), /^Embedder: static word vectors/);
+    assert.match((await view.locator('#embedder').innerText()).trim(), /^Embedder: code-search model/);
 
     // Keyboard: ↓ selects the first result, Enter opens it.
     await query.press('ArrowDown');
