@@ -67,8 +67,9 @@ function coverageNote(ctx: Ctx): string | undefined {
   return undefined;
 }
 
-function hitPart(r: SearchResult): vscode.LanguageModelTextPart {
-  const where = `${r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}`;
+/** `multiRoot`: paths carry their folder's name; with one folder they are relative to it, as a model would use them. */
+function hitPart(r: SearchResult, multiRoot: boolean): vscode.LanguageModelTextPart {
+  const where = `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}`;
   const lines = r.snippet.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim());
   const body = lines.slice(0, SNIPPET_LINES).join('\n') + (lines.length > SNIPPET_LINES ? '\n…' : '');
   return text(`${where} ${r.symbol || '(lines)'} (${r.kind}, ${r.language})\n${body}`);
@@ -77,7 +78,8 @@ function hitPart(r: SearchResult): vscode.LanguageModelTextPart {
 function resultParts(ctx: Ctx, heading: string, results: SearchResult[]): vscode.LanguageModelToolResult {
   const note = coverageNote(ctx);
   const head = `${heading}: ${results.length ? `${results.length} result${results.length === 1 ? '' : 's'}, best first` : 'no results'}.${note ? ` ${note}` : ''}`;
-  return new vscode.LanguageModelToolResult([text(head), ...results.map(hitPart)]);
+  const multiRoot = ctx.roots().length > 1;
+  return new vscode.LanguageModelToolResult([text(head), ...results.map((r) => hitPart(r, multiRoot))]);
 }
 
 class SearchTool implements vscode.LanguageModelTool<SearchToolInput> {
@@ -122,12 +124,17 @@ class SimilarTool implements vscode.LanguageModelTool<SimilarToolInput> {
     }
   }
 
-  /** An absolute path or one relative to a workspace folder → the path as the index names it. */
+  /**
+   * An absolute path, or one as this tool shows paths (relative to the folder; with several
+   * folders prefixed with the folder's name) → the path as the index names it: the extension
+   * labels every root with its folder's name, a single one too.
+   */
   private indexedPath(p: string): string {
     const roots = this.ctx.roots();
     const abs = p.startsWith('file://') ? vscode.Uri.parse(p).fsPath : p;
     const rel = nodePath.isAbsolute(abs) ? relativeToRoots(roots, abs) : undefined;
     if (rel) return rel.root ? `${rel.root}/${rel.path}` : rel.path;
-    return p.replace(/\\/g, '/').replace(/^\.\//, '');
+    const plain = p.replace(/\\/g, '/').replace(/^\.\//, '');
+    return roots.length === 1 && roots[0].name ? `${roots[0].name}/${plain}` : plain;
   }
 }
