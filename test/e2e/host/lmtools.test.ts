@@ -1,6 +1,7 @@
 // Extension-host tests of what agents use: the language-model tools (vscode.lm) and the MCP server
 // definition provider. The file sorts after extension.test.ts, so it runs after those tests, on
-// the index they leave (the fixture workspace, indexed). Where this VS Code build lacks an API at
+// the index they leave (the fixture workspace, indexed; those tests rewrite levenshtein.py and
+// rename haversine.rs, so these use src/http/headers.go, which they leave as it was). Where this VS Code build lacks an API at
 // run time, the test is skipped with the reason in its title's log line (runner output).
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -50,11 +51,11 @@ describe('single folder: language-model tools and MCP server', function () {
       console.log('SKIPPED: this VS Code build has no vscode.lm.invokeTool');
       this.skip();
     }
-    const result = await vscode.lm.invokeTool('semindex_search', { input: { query: 'compute the edit distance between two strings', maxResults: 5 }, toolInvocationToken: undefined });
+    const result = await vscode.lm.invokeTool('semindex_search', { input: { query: 'parse an http header line', maxResults: 5 }, toolInvocationToken: undefined });
     const parts = textOf(result);
-    assert.match(parts[0], /^Semindex search "compute the edit distance between two strings": \d+ results?, best first\./);
+    assert.match(parts[0], /^Semindex search "parse an http header line": \d+ results?, best first\./);
     assert.ok(parts.length >= 2 && parts.length <= 6, parts.join('\n---\n'));
-    assert.match(parts[1], /^src\/text\/levenshtein\.py:\d+-\d+ compute_levenshtein_distance \(function, python\)\n/);
+    assert.match(parts[1], /^src\/http\/headers\.go:\d+-\d+ ParseHTTPHeader \(function, go\)\n/);
     // Filters reach the engine: only Go.
     const go = textOf(await vscode.lm.invokeTool('semindex_search', { input: { query: 'parse header', language: 'go' }, toolInvocationToken: undefined }));
     assert.ok(go.length > 1);
@@ -66,13 +67,13 @@ describe('single folder: language-model tools and MCP server', function () {
       console.log('SKIPPED: this VS Code build has no vscode.lm.invokeTool');
       this.skip();
     }
-    const [hit] = await api.search('compute_levenshtein_distance', { k: 1, mode: 'bm25' });
-    assert.equal(hit.path, 'src/text/levenshtein.py');
+    const [hit] = await api.search('ParseHTTPHeader', { k: 1, mode: 'bm25' });
+    assert.equal(hit.path, 'src/http/headers.go');
     const abs = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, hit.path);
     const parts = textOf(await vscode.lm.invokeTool('semindex_similar', { input: { path: abs, startLine: hit.startLine, endLine: hit.endLine, maxResults: 5 }, toolInvocationToken: undefined }));
-    assert.match(parts[0], /^Semindex: code similar to .*levenshtein\.py:\d+-\d+: \d+ results?/);
+    assert.match(parts[0], /^Semindex: code similar to .*headers\.go:\d+-\d+: \d+ results?/);
     assert.ok(parts.length > 1, parts.join('\n'));
-    assert.ok(!parts.slice(1).some((p) => p.startsWith(`src/text/levenshtein.py:${hit.startLine}-`)), parts.join('\n---\n'));
+    assert.ok(!parts.slice(1).some((p) => p.startsWith(`src/http/headers.go:${hit.startLine}-`)), parts.join('\n---\n'));
     // The path as the tool shows it (relative to the folder) works too.
     const again = textOf(await vscode.lm.invokeTool('semindex_similar', { input: { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, maxResults: 5 }, toolInvocationToken: undefined }));
     assert.deepEqual(again.slice(1), parts.slice(1));
