@@ -11,7 +11,7 @@ import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
 import { resources } from '../indexer/resources';
 import type { ExcludedCounts } from '../indexer/scan';
-import type { SearchMode } from '../indexer/search';
+import type { SearchMode, SearchResult } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
 
 const USAGE = `usage:
@@ -19,7 +19,9 @@ const USAGE = `usage:
                  [--include <glob>]… [--exclude <glob>]… [--allow-secret-files <glob>]… [--max-file-size <bytes>] [--json]
   semindex search --store <dir> [-k 10] [--mode hybrid|vector|bm25] [--json] "<query>"
   semindex search --store <dir> --queries <file.jsonl> [-k 10] [--mode …] [--json]
+  semindex similar --store <dir> <path>:<start>-<end> [-k 10] [--json]
   semindex status --store <dir> [--json]
+  semindex mcp --store <dir>
   semindex eval <root> [--json] [-k 10] [--max-queries 500] [--keep <dir>] [--embedder static|transformers] [--model <dir>]`;
 
 class UsageError extends Error {}
@@ -31,8 +33,12 @@ async function main(argv: string[]): Promise<number> {
       return runIndex(rest);
     case 'search':
       return runSearch(rest);
+    case 'similar':
+      return runSimilar(rest);
     case 'status':
       return runStatus(rest);
+    case 'mcp':
+      return runMcp(rest);
     case 'eval':
       return runEval(rest);
     case undefined:
@@ -168,16 +174,7 @@ async function runSearch(args: string[]): Promise<number> {
     const one = async (id: string, query: string) => {
       const t0 = performance.now();
       const results = await reader.search(query, { k, mode });
-      const ms = Number((performance.now() - t0).toFixed(2));
-      if (values.json) {
-        const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score }));
-        console.log(JSON.stringify({ id, results: slim, ms }));
-      } else {
-        console.log(`# ${query}  (${results.length} results, ${ms} ms)`);
-        for (const r of results) {
-          console.log(`${r.score.toFixed(4)}  ${r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}  ${r.symbol}`);
-        }
-      }
+      printResults(id, query, results, Number((performance.now() - t0).toFixed(2)), values.json!);
     };
     if (values.queries) {
       const lines = readline.createInterface({ input: fs.createReadStream(values.queries), crlfDelay: Infinity });
@@ -199,6 +196,60 @@ async function runSearch(args: string[]): Promise<number> {
   } finally {
     reader.close();
   }
+}
+
+/** One search's results, as `search` prints them (the --json line's shape is fixed: README, "CLI"). */
+function printResults(id: string, heading: string, results: SearchResult[], ms: number, json: boolean): void {
+  if (json) {
+    const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score }));
+    console.log(JSON.stringify({ id, results: slim, ms }));
+  } else {
+    console.log(`# ${heading}  (${results.length} results, ${ms} ms)`);
+    for (const r of results) {
+      console.log(`${r.score.toFixed(4)}  ${r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}  ${r.symbol}`);
+    }
+  }
+}
+
+/** `semindex similar`: code like a span of an indexed file (that span left out), printed like `search`. */
+async function runSimilar(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      k: { type: 'string', short: 'k', default: '10' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const storeDir = requireStore(values.store);
+  const k = intOption(values.k, '-k', 1)!;
+  if (positionals.length !== 1) throw new UsageError('similar needs one <path>:<start>-<end>');
+  const span = /^(.+):(\d+)(?:-(\d+))?$/.exec(positionals[0]);
+  if (!span) throw new UsageError(`similar takes <path>:<start>-<end> (lines as search shows them), not "${positionals[0]}"`);
+  const [startLine, endLine] = [Number(span[2]), Number(span[3] ?? span[2])];
+  if (startLine < 1 || endLine < startLine) throw new UsageError(`lines ${startLine}-${endLine}: the start is 1 or more, and the end not before it`);
+  const reader = await IndexReader.open(storeDir);
+  try {
+    const t0 = performance.now();
+    const results = await reader.similar({ path: span[1], startLine, endLine }, { k });
+    printResults('similar', `similar to ${positionals[0]}`, results, Number((performance.now() - t0).toFixed(2)), values.json!);
+    return 0;
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * `semindex mcp`: an MCP server over stdio (mcp.ts). Only --store: the CLI has no default store
+ * that `index <root>` would pick, so roots alone could not name one.
+ */
+async function runMcp(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } });
+  if (positionals.length) throw new UsageError('mcp takes --store <dir> (the store `semindex index` wrote), not root folders: the CLI has no default store');
+  const { serveMcp } = await import('./mcp');
+  await serveMcp(requireStore(values.store));
+  return 0;
 }
 
 async function runStatus(args: string[]): Promise<number> {

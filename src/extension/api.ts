@@ -6,6 +6,7 @@ import type { Indexer } from '../indexer/indexer';
 import type { SearchOptions, SearchResult } from '../indexer/search';
 import type { Ctx } from './ctx';
 import type { IndexState } from './indexState';
+import type { McpServerProvider } from './mcpProvider';
 
 export interface ApiState extends IndexState {
   /** Share (0..1) of files searches cover (= coverage); null when unknown. */
@@ -20,9 +21,14 @@ export interface SemindexApi {
   indexer(): Indexer | undefined;
   /** Resolves when nothing is opening, indexing, updating, or waiting in a watcher batch. */
   whenIdle(): Promise<void>;
+  /**
+   * What the MCP server definition provider offers VS Code now (command, args, env), or
+   * undefined where the host has no MCP API: VS Code has no public API to list a provider's servers.
+   */
+  mcpServers(): { label: string; command: string; args: string[]; env: Record<string, string | number | null> }[] | undefined;
 }
 
-export function testApi(ctx: Ctx): SemindexApi {
+export function testApi(ctx: Ctx, mcp?: McpServerProvider): SemindexApi {
   return {
     search: (query, opts) => ctx.search(query, opts),
     state: () => {
@@ -31,5 +37,6 @@ export function testApi(ctx: Ctx): SemindexApi {
     },
     indexer: () => ctx.indexer,
     whenIdle: () => ctx.whenIdle(),
+    mcpServers: () => mcp?.provideMcpServerDefinitions().map((d) => ({ label: d.label, command: d.command, args: d.args, env: d.env })),
   };
 }

@@ -10,7 +10,7 @@ import { StoreLayout } from '../indexer/layout';
 import { StoreBusyError, StoreLock } from '../indexer/lock';
 import type { IndexReader } from '../indexer/reader';
 import { type Root, relativeToRoots } from '../indexer/scan';
-import type { SearchOptions, SearchResult } from '../indexer/search';
+import type { SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
 import { Config, type SettingsChange } from './config';
 import { type IndexFacts, type IndexState, type IndexStats, deriveState, runCoverage } from './indexState';
 import { rootsFor } from './roots';
@@ -226,11 +226,20 @@ export class Ctx implements vscode.Disposable {
 
   /** Searches the index (what is indexed so far while a run goes on). */
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
+    return this.onSource((source) => source.search(query, opts));
+  }
+
+  /** Code like a span of an indexed file (left out of the results) or like a piece of code. */
+  async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
+    return this.onSource((source) => source.similar(target, opts));
+  }
+
+  private async onSource(run: (source: Pick<Indexer, 'search' | 'similar'>) => Promise<SearchResult[]>): Promise<SearchResult[]> {
     const source = await this.searchSource();
     if (!source) return [];
     // Held open until it answers: closeEngine() waits for running searches before closing the
     // store under them (a reopen for new settings, a rebuild, a folder change).
-    const running = source.search(query, opts);
+    const running = run(source);
     const forget = () => {
       this.searches.delete(tracked);
     };
@@ -484,7 +493,7 @@ export class Ctx implements vscode.Disposable {
 
   // ——— searching ———
 
-  private async searchSource(): Promise<Pick<Indexer, 'search'> | undefined> {
+  private async searchSource(): Promise<Pick<Indexer, 'search' | 'similar'> | undefined> {
     if (this.engine && !this.engine.isBuilding) return this.engine;
     // A new index for another embedder is half built, or another process writes the store:
     // the active index, read-only, answers in full.

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { type SemindexApi, testApi } from './api';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
+import { registerLmTools } from './lmTools';
+import { registerMcpProvider } from './mcpProvider';
 import { ProgressPanel } from './progressPanel';
 import { SearchViewProvider } from './searchView';
 import { StatusBar } from './statusBar';
@@ -12,6 +14,7 @@ let ctx: Ctx | undefined;
 export function activate(context: vscode.ExtensionContext): SemindexApi {
   ctx = new Ctx(context);
   const searchView = new SearchViewProvider(context.extensionUri, ctx);
+  const mcp = registerMcpProvider(ctx, context);
   context.subscriptions.push(
     ctx,
     searchView,
@@ -19,11 +22,13 @@ export function activate(context: vscode.ExtensionContext): SemindexApi {
     ProgressPanel.registerSerializer(context.extensionUri, ctx),
     new StatusBar(ctx),
     ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri }),
+    ...registerLmTools(ctx),
+    ...(mcp?.disposables ?? []),
   );
   // Activated by onStartupFinished too (see package.json): only an existing index is brought up
   // to date, and only with semindex.indexOnStartup on; a folder is never indexed unasked.
   ctx.startup();
-  return testApi(ctx);
+  return testApi(ctx, mcp?.provider);
 }
 
 export async function deactivate(): Promise<void> {

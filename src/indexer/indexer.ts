@@ -12,7 +12,7 @@ import { StoreLock } from './lock';
 import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
 import { SECRET_REASON } from './secrets';
-import { HybridSearch, type SearchOptions, type SearchResult } from './search';
+import { HybridSearch, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
 import type { BatchResult, BatchTask, FileOutcome, FileTask, WorkerConfig } from './worker';
@@ -419,6 +419,11 @@ export class Indexer extends EventEmitter {
   /** Searches this index (what is indexed so far, while a run is going). */
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
     return new HybridSearch(this.store, this.embedder).search(query, opts);
+  }
+
+  /** Code like a span of an indexed file or a piece of code (search.ts HybridSearch#similar). */
+  async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
+    return new HybridSearch(this.store, this.embedder).similar(target, opts);
   }
 
   /** Files that failed or were skipped, with reasons (catalog plus the last scan's skips). */

@@ -78,6 +78,12 @@ export class StoreLock {
     fs.renameSync(tmp, this.file);
   }
 
+  /** Who holds the lock now, if a live process does (read only: readers never take the lock). */
+  static holder(file: string): { owner: string; pid: number; host: string } | undefined {
+    const body = readLock(file);
+    return body && isAlive(body) ? { owner: body.owner, pid: body.pid, host: body.host } : undefined;
+  }
+
   release(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

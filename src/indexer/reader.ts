@@ -1,12 +1,36 @@
 // Read-only access to a store: search and status without the writer lock, so the CLI can query
 // a store the extension is writing (and the other way round). Serves the active index.
+import * as fs from 'node:fs';
 import { FileCatalog } from './catalog';
 import { createEmbedder } from './embed';
 import { type IndexInfo, StoreLayout, indexFormat } from './layout';
+import { StoreLock } from './lock';
 import type { ExcludedCounts } from './scan';
-import { HybridSearch, type SearchOptions, type SearchResult } from './search';
+import { HybridSearch, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
 import { ChunkStore } from './store';
 import type { Embedder } from './types';
+
+/** The folder holds no index (never indexed, or not a store at all). */
+export class NoIndexError extends Error {
+  constructor(readonly storeDir: string) {
+    super(`semindex: no index in ${storeDir}; run "semindex index <root> --store ${storeDir}" first`);
+  }
+}
+
+/** How much of the indexed folders searches cover, as far as a reader can tell. */
+export interface Coverage {
+  /**
+   * Share (0..1) of the files searches cover: files indexed ÷ files of the last completed full
+   * run; null during a first run (no total known to a reader).
+   */
+  share: number | null;
+  /** Files indexed (searchable) now. */
+  files: number;
+  /** A full run has completed over this index. */
+  complete: boolean;
+  /** A writer (the extension, `semindex index`) holds the store: rows may still arrive. */
+  writing: boolean;
+}
 
 export interface StoreStatus {
   files: number;
@@ -23,6 +47,7 @@ export interface StoreStatus {
   excluded?: ExcludedCounts;
   /** Set while a new index for another embedder is being built (it serves once complete). */
   building?: { embedder: string; files: number };
+  coverage: Coverage;
 }
 
 export class IndexReader {
@@ -33,10 +58,12 @@ export class IndexReader {
     private readonly store: ChunkStore,
   ) {}
 
+  private readonly countCache = new Map<string, { key: string; counts: { files: number; failed: number; skipped: number } }>();
+
   static async open(storeDir: string): Promise<IndexReader> {
     const layout = new StoreLayout(storeDir);
     const info = layout.exists() ? layout.read().active : undefined;
-    if (!info) throw new Error(`semindex: no index in ${storeDir}; run "semindex index <root> --store ${storeDir}" first`);
+    if (!info) throw new NoIndexError(storeDir);
     const embedder = await createEmbedder(info.embedder);
     if (embedder.id !== info.embedderId) {
       throw new Error(`semindex: the index was built with ${info.embedderId} but that embedder now loads as ${embedder.id}; re-index`);
@@ -46,23 +73,41 @@ export class IndexReader {
   }
 
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
-    return new HybridSearch(this.store, this.embedder, indexFormat(this.info)).search(query, opts);
+    return this.searcher().search(query, opts);
+  }
+
+  /** Code like a span of an indexed file (left out of the results) or like a piece of code (search.ts). */
+  async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
+    return this.searcher().similar(target, opts);
+  }
+
+  private searcher(): HybridSearch {
+    return new HybridSearch(this.store, this.embedder, indexFormat(this.info));
+  }
+
+  /** Rows in the index now (as of the version this reader serves). */
+  async chunks(): Promise<number> {
+    return this.store.count();
+  }
+
+  /**
+   * Brings this reader to what writers have committed since it opened (new rows, rebuilt
+   * indices). False when the store serves another index now (an embedder switch completed, the
+   * store cleared): open a new reader then.
+   */
+  async refresh(): Promise<boolean> {
+    const active = this.layout.exists() ? this.layout.read().active : undefined;
+    if (active?.dir !== this.info.dir) return false;
+    await this.store.followLatest();
+    return true;
   }
 
   async status(): Promise<StoreStatus> {
     const manifest = this.layout.read();
-    const counts = (info: IndexInfo) => {
-      const c = { files: 0, failed: 0, skipped: 0 };
-      for (const r of FileCatalog.read(this.layout.catalogFile(info)).all()) {
-        if (r.status === 'indexed') c.files++;
-        else if (r.status === 'failed') c.failed++;
-        else if (r.status === 'skipped') c.skipped++;
-      }
-      return c;
-    };
     const info = manifest.active ?? this.info;
+    const c = this.counts(info);
     return {
-      ...counts(info),
+      ...c,
       chunks: await this.store.count(),
       embedder: info.embedderId,
       embedderDescription: info.description,
@@ -71,11 +116,109 @@ export class IndexReader {
       lastFullRun: info.lastFullRun,
       lastIncrementalRun: info.lastIncrementalRun,
       ...(info.lastFullRun?.excluded ? { excluded: info.lastFullRun.excluded } : {}),
-      ...(manifest.building ? { building: { embedder: manifest.building.embedderId, files: counts(manifest.building).files } } : {}),
+      ...(manifest.building ? { building: { embedder: manifest.building.embedderId, files: this.counts(manifest.building).files } } : {}),
+      coverage: this.coverageOf(info, c.files),
     };
+  }
+
+  /** How much searches cover now (status() without the size walk: a search reports it with its results). */
+  coverage(): Coverage {
+    const info = this.layout.read().active ?? this.info;
+    return this.coverageOf(info, this.counts(info).files);
+  }
+
+  private coverageOf(info: IndexInfo, files: number): Coverage {
+    const done = info.lastFullRun?.files;
+    return {
+      // A run after the last full one can have added files (a share over 1) or be re-reading
+      // them (the catalog's `writing` records): the share is an estimate, kept within 0..1.
+      share: done === undefined ? null : done === 0 ? 1 : Math.min(1, files / done),
+      files,
+      complete: done !== undefined,
+      writing: !!StoreLock.holder(this.layout.lockFile),
+    };
+  }
+
+  /** Catalog counts, read again only when the catalog file changed (a long-lived reader asks on every search). */
+  private counts(info: IndexInfo): { files: number; failed: number; skipped: number } {
+    const file = this.layout.catalogFile(info);
+    let key = '';
+    try {
+      const st = fs.statSync(file);
+      key = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      // No catalog yet: counted as empty below, and not cached.
+    }
+    const cached = this.countCache.get(file);
+    if (key && cached?.key === key) return cached.counts;
+    const counts = { files: 0, failed: 0, skipped: 0 };
+    for (const r of FileCatalog.read(file).all()) {
+      if (r.status === 'indexed') counts.files++;
+      else if (r.status === 'failed') counts.failed++;
+      else if (r.status === 'skipped') counts.skipped++;
+    }
+    if (key) this.countCache.set(file, { key, counts });
+    return counts;
   }
 
   close(): void {
     this.store.close();
+  }
+}
+
+/**
+ * A reader for a long-lived process (the MCP server): every use first picks up what writers
+ * committed since the last one, and a store that now serves another index (or has one at last)
+ * gets a new reader; the old one closes once its running calls are done. Reading never takes the
+ * writer's lock, so it works beside the extension or `semindex index` writing the same store.
+ */
+export class FollowingReader {
+  private current: { reader: IndexReader; users: number; stale: boolean } | undefined;
+  /** Refresh/reopen steps run one at a time; searches on a fresh reader run side by side. */
+  private step: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(readonly storeDir: string) {}
+
+  /** Runs fn on a reader of the store's latest committed state. Throws NoIndexError when there is no index. */
+  async use<T>(fn: (reader: IndexReader) => Promise<T>): Promise<T> {
+    const entry = await this.serial(() => this.fresh());
+    entry.users++;
+    try {
+      return await fn(entry.reader);
+    } finally {
+      entry.users--;
+      if (entry.stale && !entry.users) entry.reader.close();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    const entry = this.current;
+    this.current = undefined;
+    if (entry) {
+      entry.stale = true;
+      if (!entry.users) entry.reader.close();
+    }
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.step.then(op, op);
+    this.step = next.catch(() => undefined);
+    return next;
+  }
+
+  private async fresh(): Promise<{ reader: IndexReader; users: number; stale: boolean }> {
+    if (this.closed) throw new Error('semindex: the reader is closed');
+    const entry = this.current;
+    if (entry && (await entry.reader.refresh())) return entry;
+    if (entry) {
+      this.current = undefined;
+      entry.stale = true;
+      if (!entry.users) entry.reader.close();
+    }
+    const reader = await IndexReader.open(this.storeDir);
+    this.current = { reader, users: 0, stale: false };
+    return this.current;
   }
 }

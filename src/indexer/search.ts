@@ -2,16 +2,36 @@
 // list's best score (so a list's confidence carries over, unlike rank fusion), weighted; the weight
 // and the candidate depth are tuned on the three dev sets together (scripts/tune-fusion.mjs), and
 // checked with scripts/dev-eval.sh, which the README quotes.
+import picomatch from 'picomatch';
+import { embeddingText } from './embed';
 import type { ChunkStore, StoredHit } from './store';
 import { INDEX_FORMAT } from './layout';
-import { legacyQueryText, queryText } from './tokens';
-import type { ChunkKind, Embedder } from './types';
+import { ftsText, legacyQueryText, queryText } from './tokens';
+import type { Chunk, ChunkKind, Embedder } from './types';
 
 export type SearchMode = 'hybrid' | 'vector' | 'bm25';
 
 export interface SearchOptions {
   k?: number;
   mode?: SearchMode;
+  /** Glob the result's path must match: the path as results show it (`root/path` with several roots) or the path inside its root. */
+  path?: string;
+  /** Language id the result must have ("typescript", "python", …; languages.ts), case-insensitive. */
+  language?: string;
+}
+
+/** What to find code like: a span of an indexed file (as results name it), or a piece of code. */
+export type SimilarTarget = { path: string; startLine: number; endLine: number } | { code: string };
+
+/** A SimilarTarget span that matches no indexed chunk (typed: the MCP tool and the CLI say so plainly). */
+export class ChunkNotFoundError extends Error {
+  constructor(
+    readonly path: string,
+    readonly startLine: number,
+    readonly endLine: number,
+  ) {
+    super(`semindex: no indexed code at ${path}:${startLine}-${endLine} (is the file indexed, and the path as search results show it?)`);
+  }
 }
 
 export interface SearchResult {
@@ -49,6 +69,13 @@ const KIND_PRIOR: Partial<Record<ChunkKind, number>> = { window: 0.5 };
 const prior = (hit: StoredHit) => KIND_PRIOR[hit.kind] ?? 1;
 
 const SNIPPET_LINES = 20;
+/** Most results one search returns (and the candidate depth of a filtered search). */
+const MAX_K = 200;
+/**
+ * Distinct BM25 terms a find-similar query keeps: a long function has hundreds, and every term
+ * is another posting list to score; the first ones (its name, signature, first lines) are kept.
+ */
+const SIMILAR_TERMS = 128;
 
 export class HybridSearch {
   constructor(
@@ -61,36 +88,104 @@ export class HybridSearch {
   ) {}
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchResult[]> {
-    const k = Math.max(1, Math.min(opts.k ?? 10, 200));
-    const mode = opts.mode ?? 'hybrid';
     const q = query.trim();
     if (!q) return [];
-    const depth = Math.max(HYBRID.depth, k);
+    // Query words go through the same identifier splitting, stemming and stop words as the
+    // indexed text; an index of the older format stems by itself and gets them unstemmed.
+    return this.ranked(this.format >= 2 ? queryText(q) : legacyQueryText(q), () => this.embedder.embed([q], 'query'), opts);
+  }
+
+  /**
+   * Code like the target, ranked the way search() ranks a query: the code's own vector — embedded
+   * as a document, since it is code, the way the workers embed a chunk — against the vector index,
+   * fused with BM25 over its identifiers (the BM25 field the index would hold for it). A span of
+   * an indexed file is taken from the index (its chunks' lines in that span) and left out of the
+   * results, with every chunk overlapping it.
+   */
+  async similar(target: SimilarTarget, opts: SearchOptions = {}): Promise<SearchResult[]> {
+    let code: Pick<Chunk, 'symbol' | 'path' | 'text'>;
+    let exclude: ((h: StoredHit) => boolean) | undefined;
+    if ('code' in target) code = { symbol: '', path: '', text: target.code };
+    else {
+      const { startLine, endLine } = target;
+      const found = await this.chunksAt(target.path, startLine, endLine);
+      if (!found) throw new ChunkNotFoundError(target.path, startLine, endLine);
+      code = found.code;
+      const { root, path } = found;
+      exclude = (h) => h.root === root && h.path === path && h.startLine <= endLine && h.endLine >= startLine;
+    }
+    if (!code.text.trim()) return [];
+    const terms = [...new Set((this.format >= 2 ? ftsText(code.text) : legacyQueryText(code.text)).split(' ').filter(Boolean))].slice(0, SIMILAR_TERMS);
+    return this.ranked(terms.join(' '), () => this.embedder.embed([embeddingText(code)], 'document'), opts, exclude);
+  }
+
+  /** BM25 text and a vector (made only when the mode needs it) → the top k, filtered. */
+  private async ranked(
+    bm25Text: string,
+    embed: () => Promise<Float32Array[]>,
+    opts: SearchOptions,
+    exclude?: (h: StoredHit) => boolean,
+  ): Promise<SearchResult[]> {
+    const k = Math.max(1, Math.min(opts.k ?? 10, MAX_K));
+    const mode = opts.mode ?? 'hybrid';
+    const keep = resultFilter(opts, exclude);
+    // The store has no predicates on path or language yet: a filtered search takes more
+    // candidates (k × 5, at most MAX_K) from each list and filters them here, so a narrow filter
+    // can return fewer than k results. (A later issue moves filters into the LanceDB queries.)
+    const depth = Math.max(HYBRID.depth, keep ? Math.min(MAX_K, k * 5) : k);
     const [bm25, vector] = await Promise.all([
-      mode === 'vector' ? [] : this.keyword(q, depth),
-      mode === 'bm25' ? [] : this.semantic(q, depth),
+      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth),
+      mode === 'bm25' ? [] : this.semantic(embed, depth),
     ]);
     const ranked =
       mode === 'bm25' ? rerank(bm25, (h) => h.raw) : mode === 'vector' ? rerank(vector, (h) => Math.max(0, 1 - h.raw)) : fuse(bm25, vector, this.vectorWeight);
-    const top = ranked.slice(0, k);
+    const top = (keep ? ranked.filter((r) => keep(r.hit)) : ranked).slice(0, k);
     const texts = await this.store.texts(top.map((r) => r.hit));
     return top.map((r, i) => toResult(r.hit, r.score, texts[i]));
   }
 
-  private async keyword(q: string, depth: number): Promise<StoredHit[]> {
-    // Query words go through the same identifier splitting, stemming and stop words as the
-    // indexed text; an index of the older format stems by itself and gets them unstemmed.
-    const text = this.format >= 2 ? queryText(q) : legacyQueryText(q);
-    if (!text) return [];
-    return this.store.textSearch(text, depth);
-  }
-
-  private async semantic(q: string, depth: number): Promise<StoredHit[]> {
-    const [vector] = await this.embedder.embed([q], 'query');
-    // No known word in the query: the zero vector carries no signal, and cosine is undefined.
+  private async semantic(embed: () => Promise<Float32Array[]>, depth: number): Promise<StoredHit[]> {
+    const [vector] = await embed();
+    // No known word in the text: the zero vector carries no signal, and cosine is undefined.
     if (!vector || !vector.some((x) => x !== 0)) return [];
     return this.store.vectorSearch(vector, depth);
   }
+
+  /**
+   * The indexed code of a span, `path` as results show it: a path of the single root ("" root)
+   * or, when no such file is indexed, `root/path` with several roots. Lines of nested or
+   * overlapping chunks (a class and its methods) are taken once each, in order.
+   */
+  private async chunksAt(shown: string, startLine: number, endLine: number): Promise<{ root: string; path: string; code: Pick<Chunk, 'symbol' | 'path' | 'text'> } | undefined> {
+    const p = shown.replace(/\\/g, '/').replace(/^\.\//, '');
+    const slash = p.indexOf('/');
+    const candidates = [{ root: '', path: p }, ...(slash > 0 ? [{ root: p.slice(0, slash), path: p.slice(slash + 1) }] : [])];
+    for (const { root, path } of candidates) {
+      const chunks = await this.store.chunksIn(root, path, startLine, endLine);
+      if (!chunks.length) continue;
+      const lines = new Map<number, string>();
+      for (const c of chunks) {
+        c.text.split('\n').forEach((line, i) => {
+          const n = c.startLine + i;
+          if (n >= startLine && n <= endLine && !lines.has(n)) lines.set(n, line);
+        });
+      }
+      const text = [...lines.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]).join('\n');
+      // The name of the innermost chunk that holds the whole span, if one does (a function asked for by its lines).
+      const holder = chunks.filter((c) => c.startLine <= startLine && c.endLine >= endLine).sort((a, b) => a.endLine - a.startLine - (b.endLine - b.startLine))[0];
+      return { root, path, code: { symbol: holder?.symbol ?? '', path, text } };
+    }
+    return undefined;
+  }
+}
+
+/** The predicate a result must pass (options' path glob and language, minus excluded hits), or undefined for none. */
+function resultFilter(opts: SearchOptions, exclude?: (h: StoredHit) => boolean): ((h: StoredHit) => boolean) | undefined {
+  const glob = opts.path?.trim() ? picomatch(opts.path.trim(), { dot: true }) : undefined;
+  const language = opts.language?.trim().toLowerCase();
+  if (!glob && !language && !exclude) return undefined;
+  return (h) =>
+    (!glob || glob(h.root ? `${h.root}/${h.path}` : h.path) || glob(h.path)) && (!language || h.language.toLowerCase() === language) && !exclude?.(h);
 }
 
 interface Ranked {

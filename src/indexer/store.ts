@@ -251,9 +251,39 @@ export class ChunkStore {
     return out;
   }
 
+  /**
+   * The rows of one file that overlap lines [startLine, endLine], with their text (find similar:
+   * the code a caller points at, as the index holds it). `root` "" for a single-root index.
+   */
+  async chunksIn(root: string, path: string, startLine: number, endLine: number): Promise<Chunk[]> {
+    const rows = await this.table
+      .query()
+      .where(`root = ${sqlString(root)} AND path = ${sqlString(path)} AND start_line <= ${Math.trunc(endLine)} AND end_line >= ${Math.trunc(startLine)}`)
+      .select(['path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text'])
+      .toArray();
+    return rows
+      .map((r) => ({ path: r.path, language: r.language, symbol: r.symbol, kind: r.kind as ChunkKind, startLine: Number(r.start_line), endLine: Number(r.end_line), text: r.text }))
+      .sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
+  }
+
+  /** Whether any row belongs to this file (telling `root/path` from a path of the single root). */
+  async hasFile(root: string, path: string): Promise<boolean> {
+    return (await this.table.countRows(`root = ${sqlString(root)} AND path = ${sqlString(path)}`)) > 0;
+  }
+
   /** Reloads the table's latest version (another process may have written). */
   async refresh(): Promise<void> {
     await this.table.checkoutLatest();
+  }
+
+  /**
+   * refresh() for a long-lived reader: without it a reader keeps serving the version it opened
+   * (LanceDB looks for newer versions only when asked). The indices are read again too: a
+   * writer's fold may have built or rebuilt them (the vector index's partitions set nprobes).
+   */
+  async followLatest(): Promise<void> {
+    await this.table.checkoutLatest();
+    await this.readIndices();
   }
 
   close(): void {

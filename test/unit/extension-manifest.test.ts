@@ -59,4 +59,26 @@ describe('extension manifest', () => {
     const contributed = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
     for (const items of Object.values(pkg.contributes.menus) as { command: string }[][]) for (const item of items) assert.ok(contributed.has(item.command), item.command);
   });
+
+  it('contributes the language-model tools and the MCP provider the code registers, for a VS Code that has their API', () => {
+    const tools = pkg.contributes.languageModelTools as { name: string; toolReferenceName: string; modelDescription: string; canBeReferencedInPrompt: boolean; inputSchema: { properties: Record<string, unknown>; required?: string[] } }[];
+    const constants = Object.fromEntries([...source('lmTools.ts').matchAll(/^export const (\w+_TOOL) = '([^']+)';$/gm)].map((m) => [m[1], m[2]]));
+    assert.deepEqual(tools.map((t) => t.name).sort(), Object.values(constants).sort());
+    assert.deepEqual(constants, { SEARCH_TOOL: 'semindex_search', SIMILAR_TOOL: 'semindex_similar' });
+    const search = tools.find((t) => t.name === 'semindex_search')!;
+    assert.equal(search.toolReferenceName, 'semindex');
+    assert.equal(search.canBeReferencedInPrompt, true);
+    assert.deepEqual(Object.keys(search.inputSchema.properties).sort(), ['include', 'language', 'maxResults', 'mode', 'query']);
+    assert.deepEqual(search.inputSchema.required, ['query']);
+    assert.ok(search.modelDescription.length > 200);
+    const similar = tools.find((t) => t.name === 'semindex_similar')!;
+    assert.deepEqual(Object.keys(similar.inputSchema.properties).sort(), ['code', 'endLine', 'maxResults', 'path', 'startLine']);
+    const providerId = /export const MCP_PROVIDER_ID = '([^']+)'/.exec(source('mcpProvider.ts'))![1];
+    assert.deepEqual(pkg.contributes.mcpServerDefinitionProviders.map((p: { id: string }) => p.id), [providerId]);
+    // lm.registerTool and lm.registerMcpServerDefinitionProvider are in VS Code 1.101 and later.
+    assert.equal(pkg.engines.vscode, '^1.101.0');
+    assert.equal(pkg.devDependencies['@types/vscode'], '1.101.0');
+    // The provider runs the bundled CLI: it must be in the .vsix.
+    assert.match(fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8'), /^!dist\/cli\.js$/m);
+  });
 });

@@ -393,7 +393,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     const line = JSON.parse(q.stdout);
     assert.equal(line.id, 'q');
     assert.ok(Array.isArray(line.results) && typeof line.ms === 'number');
-    for (const r of line.results) assert.deepEqual(Object.keys(r).sort(), ['endLine', 'path', 'score', 'startLine', 'symbol']);
+    for (const r of line.results) assert.deepEqual(Object.keys(r).sort(), ['endLine', 'kind', 'language', 'path', 'score', 'startLine', 'symbol']);
     const queries = path.join(tempDir('q'), 'q.jsonl');
     fs.writeFileSync(queries, '{"id":"a","query":"class"}\n{"id":"b","query":"function"}\n');
     const batch = cli(['search', '--store', store, '--queries', queries, '--json']);
