@@ -87,9 +87,10 @@ export class Chunker {
    * work itself is synchronous. Never throws on bad syntax (tree-sitter recovers); a grammar that
    * fails to load gives line windows for that language, with the reason logged once.
    */
-  async chunk(relPath: string, text: string): Promise<Chunk[]> {
+  async chunk(relPath: string, text: string, opts: { syntax?: boolean } = {}): Promise<Chunk[]> {
     const language = languageOf(relPath);
-    const grammar = await this.grammar(language);
+    // syntax: false: line windows only, no parse (files too large to parse in bounded memory).
+    const grammar = opts.syntax === false ? null : await this.grammar(language);
     const lines = new Lines(text);
     let pieces: Piece[] | undefined;
     if (grammar) {

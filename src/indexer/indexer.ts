@@ -197,19 +197,22 @@ export class Indexer extends EventEmitter {
     const work: Work[] = [];
     // This run's own files: it waits for them, not for the dispatch loop that saves share.
     const job = new Job();
+    // Files a worker skipped (minified, a private key inside) and still the same: skipped again, not "unchanged".
+    let skippedBefore = 0;
     for (const file of scanned.files) {
       seen.add(fileKey(file.root, file.path));
       const w = this.workFor(file, false, job);
       if (w) work.push(w);
+      else if (this.catalog.get(file.root, file.path)?.status === 'skipped') skippedBefore++;
       else this.counters.unchanged++;
     }
     job.add(work.length);
     const gone: { root: string; path: string }[] = [];
     for (const rec of this.catalog.all()) if (!seen.has(fileKey(rec.root, rec.path))) gone.push({ root: rec.root, path: rec.path });
-    this.counters.skipped += scanned.skipped.length;
+    this.counters.skipped += scanned.skipped.length + skippedBefore;
     this.progress.filesTotal = scanned.files.length;
     this.progress.filesDone = scanned.files.length - work.length;
-    this.progress.skipped = scanned.skipped.length;
+    this.progress.skipped = scanned.skipped.length + skippedBefore;
     if (gone.length) await this.enqueueWrite(() => this.removeFiles(gone));
     this.setPhase(this.paused ? 'paused' : 'indexing');
     if (this.cancelled) job.settle(work.length);
@@ -522,11 +525,20 @@ export class Indexer extends EventEmitter {
     );
   }
 
-  /** A worker died or threw for the whole batch: retry each file alone, then record it failed. */
+  /**
+   * A worker died (out of memory, a wasm abort) or threw for the whole batch. Nothing says which
+   * file did it, so each goes again on its own: one bad file never fails its neighbours. A file
+   * that a worker fails on twice, alone the second time, is recorded failed with the error. Piscina
+   * starts a new thread for one that exited (worker.ts exits one whose wasm state is broken).
+   */
   private crashed(batch: Work[], err: unknown): void {
     for (const w of batch) {
-      if (w.attempt < 1) this.scheduler.retry({ ...w, attempt: w.attempt + 1 });
-      else this.record([w], [{ root: w.task.root, path: w.task.path, status: 'failed', size: w.size, mtimeMs: w.mtimeMs, hash: '', first: 0, count: 0, reason: `worker error: ${errorText(err)}` }], [], new Float32Array(0), w.user);
+      const crashes = w.crashes + 1;
+      if (crashes < 2 || !w.alone) this.scheduler.retry({ ...w, crashes, alone: true });
+      else {
+        const reason = `worker crashed twice on this file (${errorText(err)})`;
+        this.record([w], [{ root: w.task.root, path: w.task.path, status: 'failed', size: w.size, mtimeMs: w.mtimeMs, hash: '', first: 0, count: 0, reason }], [], new Float32Array(0), w.user);
+      }
     }
   }
 
@@ -626,7 +638,12 @@ export class Indexer extends EventEmitter {
       }
       const rec = this.catalog.get(f.root, f.path);
       if (f.status === 'unchanged') {
-        this.counters.unchanged++;
+        // Same content as recorded: a file skipped before (minified, a secret inside) stays skipped.
+        if (rec?.status === 'skipped') {
+          this.counters.skipped++;
+          this.progress.skipped++;
+          if (isSecretSkip(rec)) this.secretSkipped++;
+        } else this.counters.unchanged++;
         if (rec) finals.push({ ...rec, size: f.size, mtimeMs: f.mtimeMs, at: now });
         continue;
       }

@@ -65,6 +65,12 @@ export interface BatchTask {
 
 /** Texts per embed() call. */
 const EMBED_BATCH = 64;
+/**
+ * Larger files are cut into line windows without parsing. tree-sitter holds the whole tree in the
+ * worker's wasm memory, outside the heap limit: a 150 MB C file took the process to 2.5 GB RSS and
+ * ended in Aborted(). Source files this large are generated; their syntax is not worth that.
+ */
+export const MAX_PARSE_CHARS = 4 * 1024 * 1024;
 
 let state: Promise<{ chunker: Chunker; embedder: Embedder; key: string }> | undefined;
 let cache: Promise<ChunkStore> | undefined;
@@ -83,6 +89,9 @@ function setup(config: WorkerConfig) {
     return s;
   });
 }
+
+// The TS lib here has no WebAssembly types; the class is there at run time.
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: abstract new () => Error } }).WebAssembly.RuntimeError;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
@@ -104,7 +113,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       continue;
     }
     try {
-      const chunks = await chunker.chunk(file.path, outcome.text);
+      const chunks = await chunker.chunk(file.path, outcome.text, { syntax: outcome.text.length <= MAX_PARSE_CHARS });
       const first = rows.length;
       for (const c of chunks) {
         // One tokenization per chunk serves the BM25 field and a word-based embedder.
@@ -126,6 +135,13 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       }
       files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length });
     } catch (err) {
+      if (err instanceof WasmRuntimeError) {
+        // A wasm abort (out of wasm memory, a parser crash) leaves tree-sitter's module unusable for
+        // this thread's life: end the thread so Piscina starts a fresh one; the main thread retries
+        // the files alone (indexer.ts crashed()).
+        setImmediate(() => process.exit(1));
+        throw err;
+      }
       files.push({ ...outcome.result, status: 'failed', reason: `chunking failed: ${errorText(err)}` });
     }
     ms.chunk += performance.now() - t1;

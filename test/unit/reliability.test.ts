@@ -100,4 +100,64 @@ describe('reliability under concurrency and faults', function () {
     await withIndexer(ws, clean, (ix) => ix.index());
     assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
   });
+
+  it('a worker dying on one file fails that file alone, after a second try on its own (issue 12, item 3)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, { ...smallFiles(40, 'good'), 'poison.js': 'function poison() {}\n' });
+    // What Piscina's run() gives when the thread holding the task dies of its heap limit.
+    const restore = patchRun(async (run, task) => {
+      if (task.files.some((f) => f.path === 'poison.js')) {
+        throw Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' });
+      }
+      return run(task);
+    });
+    const storeDir = tempDir('store');
+    try {
+      await withIndexer(ws, storeDir, async (ix) => {
+        const run = await ix.index();
+        assert.equal(run.failed, 1, `failed: ${run.failed}`);
+        assert.equal(run.indexed, 40);
+        const problems = ix.problems();
+        assert.deepEqual(problems.map((p) => p.path), ['poison.js']);
+        assert.match(problems[0].reason, /worker crashed twice on this file.*memory limit/);
+      });
+    } finally {
+      restore();
+    }
+  });
+
+  it('a file the worker skipped is counted skipped again on the next run, not unchanged (issue 12, item 3)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, { 'ok.js': 'function ok() {\n  return 1;\n}\n', 'minified.js': 'var a=1;'.repeat(2000) });
+    const storeDir = tempDir('store');
+    const cold = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.deepEqual([cold.indexed, cold.skipped, cold.unchanged], [1, 1, 0]);
+    const warm = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.deepEqual([warm.indexed, warm.skipped, warm.unchanged], [0, 1, 1]);
+    // Touched, same content: the worker re-reads it and finds it unchanged — still a skipped file.
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(ws, 'minified.js'), later, later);
+    const touched = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.deepEqual([touched.indexed, touched.skipped, touched.unchanged], [0, 1, 1]);
+  });
+
+  it('a file too large to parse in bounded memory is cut into line windows without parsing (issue 12, item 3)', async () => {
+    const ws = tempDir('ws');
+    const fn = (i: number) => `function generated_${i}(value) {\n  const scaled = value * ${i};\n  return scaled + 1;\n}\n\n`;
+    let text = '';
+    for (let i = 0; text.length <= 4.2 * 1024 * 1024; i++) text += fn(i);
+    writeTree(ws, { 'huge.js': text, 'small.js': fn(1) });
+    const storeDir = tempDir('store');
+    const run = await withIndexer(ws, storeDir, (ix) => ix.index(), { maxFileSize: 8 * 1024 * 1024 });
+    assert.equal(run.indexed, 2);
+    const ix = await open(ws, storeDir);
+    try {
+      const huge = await ix.search('generated_7', { k: 50, mode: 'bm25' });
+      const kinds = new Set(huge.filter((h) => h.path === 'huge.js').map((h) => h.kind));
+      assert.deepEqual([...kinds], ['window']);
+      assert.equal((await ix.search('generated_1', { k: 5, mode: 'bm25' })).find((h) => h.path === 'small.js')?.kind, 'function');
+    } finally {
+      await ix.close();
+    }
+  });
 });
