@@ -52,7 +52,10 @@ export interface Work {
   attempt: number;
   /** Times a worker died while it held this file. */
   crashes: number;
-  /** Dispatched on its own: after a crash, so that one bad file cannot fail its neighbours. */
+  /**
+   * Dispatched on its own and with nothing else in flight: after a crash, so that one bad file
+   * cannot fail its neighbours — neither in its batch nor in the batch sharing its worker thread.
+   */
   alone: boolean;
   /** Who waits for this file. */
   jobs: Job[];
@@ -79,6 +82,8 @@ export class Scheduler {
   private pumping: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private paused = false;
+  /** A file retried alone is in flight: nothing else is dispatched beside it. */
+  private exclusive = false;
 
   constructor(private readonly hooks: SchedulerHooks) {}
 
@@ -162,8 +167,9 @@ export class Scheduler {
 
   /** Next batch: user work first; a file dispatched alone goes alone; background bounded by files and bytes. */
   private next(): Work[] | undefined {
+    if (this.exclusive) return undefined;
     if (this.user.length) {
-      if (this.user[0].alone) return this.user.splice(0, 1);
+      if (this.user[0].alone) return this.inFlight.size ? undefined : this.user.splice(0, 1);
       let n = 0;
       while (n < this.user.length && n < BATCH_FILES && !this.user[n].alone) n++;
       return this.user.splice(0, n);
@@ -210,8 +216,13 @@ export class Scheduler {
   }
 
   private start(batch: Work[]): void {
+    const alone = batch[0].alone;
+    this.exclusive = alone;
     const p = this.hooks.run(batch).catch(() => undefined);
-    const tracked = p.finally(() => this.inFlight.delete(tracked));
+    const tracked = p.finally(() => {
+      this.inFlight.delete(tracked);
+      if (alone) this.exclusive = false;
+    });
     this.inFlight.add(tracked);
   }
 }
