@@ -15,7 +15,7 @@ import { Job, Scheduler, type Work } from './scheduler';
 import { HybridSearch, type SearchOptions, type SearchResult } from './search';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
-import type { BatchResult, BatchTask, FileOutcome, FileTask, WorkerConfig } from './worker';
+import { type BatchResult, type BatchTask, type FileOutcome, type FileTask, TASK_WAITING, TASK_WITHDRAWN, type WithdrawnResult, type WorkerConfig } from './worker';
 
 export interface IndexerOptions extends ScanOptions {
   storeDir: string;
@@ -31,6 +31,8 @@ export interface IndexerOptions extends ScanOptions {
   lockWaitMs?: number;
   /** Quiet time after the last update before piled-up incremental writes are folded in (default 5000 ms). */
   maintainIdleMs?: number;
+  /** Longest one file's parse may take; past it the file is cut into line windows, with a warning (default 5000 ms). */
+  parseTimeoutMs?: number;
 }
 
 export type Phase = 'idle' | 'scanning' | 'indexing' | 'finalizing' | 'paused' | 'done' | 'cancelled';
@@ -84,6 +86,13 @@ const isSecretSkip = (r: { status: string; reason?: string }): boolean => r.stat
 const FLUSH_ROWS = 4096;
 /** A run that wrote at least this share of the table's rows rebuilds its indices instead of folding rows in. */
 const BULK_SHARE = 0.25;
+/**
+ * Two tasks per worker: the next batch already waits in the worker's queue when one ends, instead
+ * of the worker idling until this thread (busy writing) hands it over (~4% of the worker's time at
+ * one task). Two batches in one worker may take turns between files; they share no mutable state
+ * across an await (worker.ts).
+ */
+const TASKS_PER_WORKER = 2;
 /** Dispatch pauses while this many rows wait for the writer (backpressure on memory). */
 const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
 /**
@@ -104,8 +113,14 @@ export class Indexer extends EventEmitter {
     run: (batch) => this.runBatch(batch),
     flush: () => this.enqueueWrite(() => this.flush()),
     held: () => this.bufferedRows >= MAX_BUFFERED_ROWS,
-    capacity: () => Math.max(2, this.workerCount() * 2),
+    // What the pool runs at once, no more: a task queued inside Piscina could only be waited for.
+    capacity: () => {
+      const { maxThreads, concurrentTasksPerWorker } = this.workerPool().options;
+      return maxThreads * concurrentTasksPerWorker;
+    },
   });
+  /** Tasks handed to the pool and not answered yet, to take back those not started (pause, cancel, close). */
+  private readonly tasks = new Set<{ batch: Work[]; state: Int32Array; abort: AbortController }>();
   /** Outcomes waiting for the writer, with the work each came from (works[i] ↔ files[i]). */
   private pending: { files: FileOutcome[]; works: Work[]; rows: ChunkRow[]; vectors: Float32Array[]; user: boolean } = { files: [], works: [], rows: [], vectors: [], user: false };
   private writeChain: Promise<void> = Promise.resolve();
@@ -396,6 +411,7 @@ export class Indexer extends EventEmitter {
   pause(): void {
     this.paused = true;
     this.scheduler.pause();
+    this.withdraw(false);
     if (this.progress.phase === 'indexing') this.setPhase('paused');
   }
 
@@ -409,6 +425,7 @@ export class Indexer extends EventEmitter {
   cancel(): void {
     this.cancelled = true;
     this.scheduler.dropBackground();
+    this.withdraw(false);
   }
 
   get isPaused(): boolean {
@@ -450,6 +467,7 @@ export class Indexer extends EventEmitter {
     this.closed = true;
     clearTimeout(this.maintainTimer);
     this.cancel();
+    this.withdraw(true);
     await this.scheduler.idle();
     await this.writeChain.catch(() => undefined);
     await this.maintaining?.catch(() => undefined);
@@ -489,11 +507,7 @@ export class Indexer extends EventEmitter {
     if (!this.pool) {
       const n = this.workerCount();
       this.pool = new Piscina({ filename: resources.workerScript(), minThreads: n, maxThreads: n, idleTimeout: 60_000,
-        // Two tasks per worker: the next batch already waits in the worker's queue when one ends,
-        // instead of the worker idling until this thread (busy writing) hands it over (~4% of the
-        // worker's time at one task). Two batches in one worker may take turns between files; they
-        // share no mutable state across an await (worker.ts).
-        concurrentTasksPerWorker: 2,
+        concurrentTasksPerWorker: TASKS_PER_WORKER,
         // A bounded heap makes V8 collect a worker's garbage (file texts, chunk strings) early
         // instead of growing towards the default limit; native memory (wasm, ONNX) is not counted.
         resourceLimits: { maxOldGenerationSizeMb: 256 },
@@ -509,6 +523,7 @@ export class Indexer extends EventEmitter {
       cacheDir: embedderIsCostly(this.opts.embedder) ? this.layout.lanceDir(this.info) : undefined,
       maxLineLength: this.opts.maxLineLength ?? 4000,
       modelThreads: modelThreadsPerWorker(this.workerCount()),
+      parseTimeoutMs: this.opts.parseTimeoutMs ?? 5000,
     };
   }
 
@@ -518,11 +533,39 @@ export class Indexer extends EventEmitter {
 
   /** One batch on the pool; its outcomes are recorded (or re-queued) before this resolves. */
   private runBatch(batch: Work[]): Promise<void> {
-    const task: BatchTask = { config: this.workerConfig(), files: batch.map((w) => w.task) };
-    return (this.workerPool().run(task) as Promise<BatchResult>).then(
-      (result) => this.accept(batch, result),
-      (err) => this.crashed(batch, err),
-    );
+    const entry = { batch, state: new Int32Array(new SharedArrayBuffer(4)), abort: new AbortController() };
+    const task: BatchTask = { config: this.workerConfig(), files: batch.map((w) => w.task), state: entry.state };
+    this.tasks.add(entry);
+    const withdrawn = () => Atomics.load(entry.state, 0) === TASK_WITHDRAWN;
+    return (this.workerPool().run(task, { signal: entry.abort.signal }) as Promise<BatchResult | WithdrawnResult>)
+      .then(
+        (result) => ('withdrawn' in result ? this.takenBack(batch) : this.accept(batch, result)),
+        (err) => (withdrawn() ? this.takenBack(batch) : this.crashed(batch, err)),
+      )
+      .finally(() => this.tasks.delete(entry));
+  }
+
+  /**
+   * Takes back the tasks no worker has started (pause, cancel: background only; close: all), so
+   * none of them is waited for. The worker answers such a task at once without touching its files;
+   * on close their signals are aborted too, which drops those still queued inside Piscina.
+   */
+  private withdraw(all: boolean): void {
+    for (const t of this.tasks) {
+      if (!all && t.batch.some((w) => w.user)) continue;
+      if (Atomics.compareExchange(t.state, 0, TASK_WAITING, TASK_WITHDRAWN) !== TASK_WAITING) continue;
+      // Aborting a task a worker already holds would end that thread: only at close, when the pool goes.
+      if (all) t.abort.abort();
+    }
+  }
+
+  /** A withdrawn batch: back in line when paused; otherwise (cancel, close) left to the next run. */
+  private takenBack(batch: Work[]): void {
+    if (this.paused && !this.cancelled && !this.closed) {
+      this.scheduler.returnBackground(batch);
+      return;
+    }
+    for (const w of batch) for (const job of w.jobs) job.settle();
   }
 
   /**
@@ -555,6 +598,7 @@ export class Indexer extends EventEmitter {
         kept.push(batch[i]);
       }
     }
+    for (const f of keep) if (f.note) this.emit('warning', `semindex: ${f.note}`);
     this.record(kept, keep, result.rows, result.vectors, batch.some((w) => w.user));
   }
 

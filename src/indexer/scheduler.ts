@@ -124,7 +124,14 @@ export class Scheduler {
     this.pump();
   }
 
-  /** Back to the front of the user queue (a retry). */
+  /** Background work handed back undone (withdrawn on pause): next in line again. */
+  returnBackground(works: Work[]): void {
+    this.background.splice(this.backgroundPos, 0, ...works);
+    for (const w of works) this.waiting.set(fileKey(w.task.root, w.task.path), w);
+    this.pump();
+  }
+
+  /** Back to the user queue (a retry). */
   retry(work: Work): void {
     this.user.push(work);
     this.pump();

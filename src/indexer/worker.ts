@@ -21,6 +21,8 @@ export interface WorkerConfig {
   maxLineLength: number;
   /** ONNX Runtime threads of a model embedder's session (embed/index.ts modelThreadsPerWorker). */
   modelThreads?: number;
+  /** Longest one file's parse may take before the file is cut into line windows instead. */
+  parseTimeoutMs?: number;
 }
 
 export interface FileTask {
@@ -49,6 +51,8 @@ export interface FileOutcome {
   reason?: string;
   /** Copied from the task, so the catalog knows the file was vetted under `allowSecretFiles`. */
   allowSecret?: boolean;
+  /** Something the user should hear about once (a parse that timed out): the main thread logs it. */
+  note?: string;
 }
 
 export interface BatchResult extends ChunkBatch {
@@ -61,6 +65,20 @@ export interface BatchResult extends ChunkBatch {
 export interface BatchTask {
   config: WorkerConfig;
   files: FileTask[];
+  /**
+   * On a SharedArrayBuffer: TASK_WAITING until the worker starts the task (TASK_STARTED), or
+   * TASK_WITHDRAWN when the main thread took it back first (pause, cancel, close): then the worker
+   * answers at once with { withdrawn: true } and does nothing.
+   */
+  state?: Int32Array;
+}
+
+export const TASK_WAITING = 0;
+export const TASK_STARTED = 1;
+export const TASK_WITHDRAWN = 2;
+
+export interface WithdrawnResult {
+  withdrawn: true;
 }
 
 /** Texts per embed() call. */
@@ -98,6 +116,7 @@ const latin1 = new TextDecoder('latin1');
 
 /** Piscina task: one batch of files. */
 export default async function processBatch(task: BatchTask): Promise<unknown> {
+  if (task.state && Atomics.compareExchange(task.state, 0, TASK_WAITING, TASK_STARTED) === TASK_WITHDRAWN) return { withdrawn: true } satisfies WithdrawnResult;
   const { chunker, embedder } = await setup(task.config);
   const ms = { read: 0, chunk: 0, embed: 0 };
   const files: FileOutcome[] = [];
@@ -113,7 +132,12 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       continue;
     }
     try {
-      const chunks = await chunker.chunk(file.path, outcome.text, { syntax: outcome.text.length <= MAX_PARSE_CHARS });
+      let note: string | undefined;
+      const chunks = await chunker.chunk(file.path, outcome.text, {
+        syntax: outcome.text.length <= MAX_PARSE_CHARS,
+        timeoutMs: task.config.parseTimeoutMs,
+        onTimeout: (reason) => (note = `${file.path}: ${reason}`),
+      });
       const first = rows.length;
       for (const c of chunks) {
         // One tokenization per chunk serves the BM25 field and a word-based embedder.
@@ -133,7 +157,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           fileHash: outcome.result.hash,
         });
       }
-      files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length });
+      files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length, ...(note ? { note } : {}) });
     } catch (err) {
       if (err instanceof WasmRuntimeError) {
         // A wasm abort (out of wasm memory, a parser crash) leaves tree-sitter's module unusable for

@@ -27,10 +27,10 @@ async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) 
 }
 
 /** Replaces Piscina#run for the test's length (the pool is outside the bundle: one shared class). */
-function patchRun(wrap: (run: (task: BatchTask) => Promise<unknown>, task: BatchTask) => Promise<unknown>): () => void {
+function patchRun(wrap: (run: (task: BatchTask) => Promise<unknown>, task: BatchTask, pool: Piscina) => Promise<unknown>): () => void {
   const original = Piscina.prototype.run;
   Piscina.prototype.run = function (this: Piscina, task: BatchTask, options?: object) {
-    return wrap((t) => original.call(this, t, options), task);
+    return wrap((t) => original.call(this, t, options), task, this);
   } as typeof original;
   return () => {
     Piscina.prototype.run = original;
@@ -159,5 +159,57 @@ describe('reliability under concurrency and faults', function () {
     } finally {
       await ix.close();
     }
+  });
+
+  it('never hands the pool more tasks than its threads run at once (issue 12, item 5)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(24 * 12, 'many'));
+    let inFlight = 0;
+    let most = 0;
+    let capacity = 0;
+    const restore = patchRun(async (run, task, pool) => {
+      capacity = pool.options.maxThreads * pool.options.concurrentTasksPerWorker;
+      most = Math.max(most, ++inFlight);
+      try {
+        const result = await run(task);
+        await sleep(30); // answers come slower than dispatch: what piles up is what the engine sends
+        return result;
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      // Default workers: the pool's threads, not the CPU count, must bound what is in flight.
+      const run = await withIndexer(ws, tempDir('store'), (ix) => ix.index(), { workers: undefined });
+      assert.equal(run.indexed, 24 * 12);
+    } finally {
+      restore();
+    }
+    assert.ok(capacity > 0);
+    assert.ok(most <= capacity, `${most} tasks in flight, the pool runs ${capacity}`);
+  });
+
+  it('a parse that runs past the timeout falls back to line windows, with one warning (issue 12, item 5)', async () => {
+    const ws = tempDir('ws');
+    let text = '';
+    for (let i = 0; text.length < 600 * 1024; i++) text += `function slow_${i}(value) {\n  if (value > ${i}) { return [value, ${i}].map((x) => x * 2); }\n  return value;\n}\n\n`;
+    writeTree(ws, { 'slow.js': text, 'fine.js': 'function fine() {\n  return 1;\n}\n' });
+    const storeDir = tempDir('store');
+    const warnings: string[] = [];
+    await withIndexer(
+      ws,
+      storeDir,
+      async (ix) => {
+        ix.on('warning', (w: string) => warnings.push(w));
+        const run = await ix.index();
+        assert.equal(run.indexed, 2);
+        const hits = await ix.search('slow_3', { k: 20, mode: 'bm25' });
+        assert.deepEqual([...new Set(hits.filter((h) => h.path === 'slow.js').map((h) => h.kind))], ['window']);
+      },
+      { parseTimeoutMs: 1 },
+    );
+    const timeouts = warnings.filter((w) => w.includes('slow.js'));
+    assert.equal(timeouts.length, 1, warnings.join('\n'));
+    assert.match(timeouts[0], /parsing took over 1 ms/);
   });
 });
