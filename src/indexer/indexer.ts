@@ -553,9 +553,10 @@ export class Indexer extends EventEmitter {
   private withdraw(all: boolean): void {
     for (const t of this.tasks) {
       if (!all && t.batch.some((w) => w.user)) continue;
-      if (Atomics.compareExchange(t.state, 0, TASK_WAITING, TASK_WITHDRAWN) !== TASK_WAITING) continue;
-      // Aborting a task a worker already holds would end that thread: only at close, when the pool goes.
-      if (all) t.abort.abort();
+      Atomics.compareExchange(t.state, 0, TASK_WAITING, TASK_WITHDRAWN);
+      // Aborting a task a worker already holds would end that thread: only at close, when the pool
+      // goes, and only for tasks taken back now or by an earlier pause or cancel.
+      if (all && Atomics.load(t.state, 0) === TASK_WITHDRAWN) t.abort.abort();
     }
   }
 
