@@ -87,14 +87,16 @@ export class Chunker {
    * work itself is synchronous. Never throws on bad syntax (tree-sitter recovers); a grammar that
    * fails to load gives line windows for that language, with the reason logged once.
    */
-  async chunk(relPath: string, text: string): Promise<Chunk[]> {
+  async chunk(relPath: string, text: string, opts: ChunkOptions = {}): Promise<Chunk[]> {
     const language = languageOf(relPath);
-    const grammar = await this.grammar(language);
+    // syntax: false: line windows only, no parse (files too large to parse in bounded memory).
+    const grammar = opts.syntax === false ? null : await this.grammar(language);
     const lines = new Lines(text);
     let pieces: Piece[] | undefined;
     if (grammar) {
       try {
-        pieces = syntaxPieces(grammar, lines, this.limits);
+        pieces = syntaxPieces(grammar, lines, this.limits, opts.timeoutMs);
+        if (!pieces) opts.onTimeout?.(`parsing took over ${opts.timeoutMs} ms; cut into line windows`);
       } catch (err) {
         // A walker bug must not cost the whole index: fall back to windows for this file.
         if (!this.failed.has(language)) {
@@ -147,6 +149,14 @@ export class Chunker {
   }
 }
 
+export interface ChunkOptions {
+  /** false: line windows only, no parse (files too large to parse in bounded memory). */
+  syntax?: boolean;
+  /** Longest a parse may take; past it the file is cut into line windows and onTimeout is told why. */
+  timeoutMs?: number;
+  onTimeout?: (reason: string) => void;
+}
+
 /** A chunk before its text is cut: 0-based rows, inclusive. */
 interface Piece {
   start: number;
@@ -182,9 +192,18 @@ interface Leading {
   prevNode: Node | null;
 }
 
-function syntaxPieces(grammar: Grammar, lines: Lines, limits: Limits): Piece[] {
-  const tree = grammar.parser.parse(lines.text);
-  if (!tree) return new Cutter(lines, limits).windowsOnly();
+/** The file's pieces along its syntax, or undefined when parsing ran past timeoutMs. */
+function syntaxPieces(grammar: Grammar, lines: Lines, limits: Limits, timeoutMs?: number): Piece[] | undefined {
+  let timedOut = false;
+  const deadline = timeoutMs !== undefined ? performance.now() + timeoutMs : Infinity;
+  // web-tree-sitter 0.25: a progress callback returning true stops the parse (parse() gives null).
+  const progressCallback = deadline < Infinity ? () => (timedOut ||= performance.now() > deadline) : undefined;
+  const tree = grammar.parser.parse(lines.text, null, progressCallback ? { progressCallback } : undefined);
+  if (!tree) {
+    // A stopped parse would resume on the next parse() call; the next file starts afresh.
+    grammar.parser.reset();
+    return timedOut ? undefined : new Cutter(lines, limits).windowsOnly();
+  }
   try {
     return new Cutter(lines, limits, grammar.classify).fromTree(tree.rootNode);
   } finally {

@@ -3,7 +3,6 @@
 // priority) overtakes background work, and all writes to the store happen here, in order.
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
@@ -12,10 +11,11 @@ import { StoreLock } from './lock';
 import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
 import { SECRET_REASON } from './secrets';
+import { Job, Scheduler, type Work } from './scheduler';
 import { HybridSearch, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
-import type { BatchResult, BatchTask, FileOutcome, FileTask, WorkerConfig } from './worker';
+import { type BatchResult, type BatchTask, type FileOutcome, type FileTask, TASK_WAITING, TASK_WITHDRAWN, type WithdrawnResult, type WorkerConfig } from './worker';
 
 export interface IndexerOptions extends ScanOptions {
   storeDir: string;
@@ -31,6 +31,8 @@ export interface IndexerOptions extends ScanOptions {
   lockWaitMs?: number;
   /** Quiet time after the last update before piled-up incremental writes are folded in (default 5000 ms). */
   maintainIdleMs?: number;
+  /** Longest one file's parse may take; past it the file is cut into line windows, with a warning (default 5000 ms). */
+  parseTimeoutMs?: number;
 }
 
 export type Phase = 'idle' | 'scanning' | 'indexing' | 'finalizing' | 'paused' | 'done' | 'cancelled';
@@ -70,14 +72,6 @@ export interface FailedFile {
   reason: string;
 }
 
-interface Work {
-  task: FileTask;
-  size: number;
-  mtimeMs: number;
-  user: boolean;
-  attempt: number;
-}
-
 interface RunCounters {
   indexed: number;
   unchanged: number;
@@ -90,11 +84,15 @@ const isSecretSkip = (r: { status: string; reason?: string }): boolean => r.stat
 
 /** Writes are flushed when this many rows wait (or at once for a user-priority file). */
 const FLUSH_ROWS = 4096;
-/** Files per worker task, and bytes: small enough to spread, large enough to amortise messaging. */
-const BATCH_FILES = 24;
-const BATCH_BYTES = 384 * 1024;
 /** A run that wrote at least this share of the table's rows rebuilds its indices instead of folding rows in. */
 const BULK_SHARE = 0.25;
+/**
+ * Two tasks per worker: the next batch already waits in the worker's queue when one ends, instead
+ * of the worker idling until this thread (busy writing) hands it over (~4% of the worker's time at
+ * one task). Two batches in one worker may take turns between files; they share no mutable state
+ * across an await (worker.ts).
+ */
+const TASKS_PER_WORKER = 2;
 /** Dispatch pauses while this many rows wait for the writer (backpressure on memory). */
 const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
 /**
@@ -110,14 +108,22 @@ const MAINTAIN_NOW_WRITES = 100;
 
 export class Indexer extends EventEmitter {
   private pool: Piscina | undefined;
-  private readonly userQueue: Work[] = [];
-  private backgroundQueue: Work[] = [];
-  private backgroundPos = 0;
-  private readonly queued = new Set<string>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private pending: { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[]; user: boolean } = { files: [], rows: [], vectors: [], user: false };
+  /** Queues, priorities and dispatch (scheduler.ts); this class runs the batches and writes. */
+  private readonly scheduler = new Scheduler({
+    run: (batch) => this.runBatch(batch),
+    flush: () => this.enqueueWrite(() => this.flush()),
+    held: () => this.bufferedRows >= MAX_BUFFERED_ROWS,
+    // What the pool runs at once, no more: a task queued inside Piscina could only be waited for.
+    capacity: () => {
+      const { maxThreads, concurrentTasksPerWorker } = this.workerPool().options;
+      return maxThreads * concurrentTasksPerWorker;
+    },
+  });
+  /** Tasks handed to the pool and not answered yet, to take back those not started (pause, cancel, close). */
+  private readonly tasks = new Set<{ batch: Work[]; state: Int32Array; abort: AbortController }>();
+  /** Outcomes waiting for the writer, with the work each came from (works[i] ↔ files[i]). */
+  private pending: { files: FileOutcome[]; works: Work[]; rows: ChunkRow[]; vectors: Float32Array[]; user: boolean } = { files: [], works: [], rows: [], vectors: [], user: false };
   private writeChain: Promise<void> = Promise.resolve();
-  private drainPromise: Promise<void> | undefined;
   /** True from the start of index() to its end. */
   private fullRun = false;
   private paused = false;
@@ -204,24 +210,30 @@ export class Indexer extends EventEmitter {
     writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
     const seen = new Set<string>();
     const work: Work[] = [];
+    // This run's own files: it waits for them, not for the dispatch loop that saves share.
+    const job = new Job();
+    // Files a worker skipped (minified, a private key inside) and still the same: skipped again, not "unchanged".
+    let skippedBefore = 0;
     for (const file of scanned.files) {
       seen.add(fileKey(file.root, file.path));
-      const w = this.workFor(file, false);
+      const w = this.workFor(file, false, job);
       if (w) work.push(w);
+      else if (this.catalog.get(file.root, file.path)?.status === 'skipped') skippedBefore++;
       else this.counters.unchanged++;
     }
+    job.add(work.length);
     const gone: { root: string; path: string }[] = [];
     for (const rec of this.catalog.all()) if (!seen.has(fileKey(rec.root, rec.path))) gone.push({ root: rec.root, path: rec.path });
-    this.counters.skipped += scanned.skipped.length;
+    this.counters.skipped += scanned.skipped.length + skippedBefore;
     this.progress.filesTotal = scanned.files.length;
     this.progress.filesDone = scanned.files.length - work.length;
-    this.progress.skipped = scanned.skipped.length;
+    this.progress.skipped = scanned.skipped.length + skippedBefore;
     if (gone.length) await this.enqueueWrite(() => this.removeFiles(gone));
-    this.backgroundQueue = work;
-    this.backgroundPos = 0;
-    for (const w of work) this.queued.add(fileKey(w.task.root, w.task.path));
     this.setPhase(this.paused ? 'paused' : 'indexing');
-    await this.drain();
+    if (this.cancelled) job.settle(work.length);
+    else this.scheduler.addBackground(work);
+    job.seal();
+    await job.done;
     this.setPhase('finalizing');
     await this.maintaining?.catch(() => undefined);
     if (this.rowsThisRun >= 50_000) {
@@ -267,29 +279,31 @@ export class Indexer extends EventEmitter {
    */
   async update(absPaths: string[]): Promise<RunSummary> {
     // During a full run (its finalizing included) an update joins it instead of starting its own.
-    const idle = !this.drainPromise && !this.fullRun;
+    const idle = !this.scheduler.busy && !this.fullRun;
     if (idle) this.beginRun();
     const vetted = await vetFiles(this.opts.roots, absPaths, this.opts);
     const gone: { root: string; path: string }[] = [];
     const excluded = noExclusions();
+    const job = new Job();
+    const works: Work[] = [];
     for (const v of vetted) {
       if (v.kind === 'excluded' && v.reason) excluded[v.reason]++;
       if (v.kind === 'skipped' && v.skipped.reason.startsWith(SECRET_REASON)) excluded.secret++;
       if (v.kind === 'file') {
-        const w = this.workFor(v.file, true);
-        const key = fileKey(v.file.root, v.file.path);
+        const w = this.workFor(v.file, true, job);
         if (!w) continue;
-        if (this.queued.has(key)) this.dropFromBackground(key);
-        this.queued.add(key);
-        this.userQueue.push(w);
-        this.progress.filesTotal++;
+        works.push(w);
       } else if (v.kind === 'missing' || v.kind === 'excluded' || v.kind === 'skipped') {
         const where = v.kind === 'skipped' ? v.skipped : v;
         if (this.catalog.get(where.root, where.path)) gone.push({ root: where.root, path: where.path });
       }
     }
     if (gone.length) await this.enqueueWrite(() => this.removeFiles(gone));
-    await this.drain();
+    job.add(works.length);
+    // A file still waiting in a full run's queue moves to the front; it was counted there already.
+    this.progress.filesTotal += works.length - this.scheduler.addUser(works);
+    job.seal();
+    await job.done;
     await this.writeChain;
     this.info = { ...this.info, lastIncrementalRun: Date.now() };
     this.layout.update(this.info);
@@ -319,7 +333,7 @@ export class Indexer extends EventEmitter {
     this.maintainTimer = undefined;
     if (this.maintaining) return this.maintaining;
     const writes = this.writesSinceOptimize;
-    if (this.closed || this.drainPromise || !writes) return Promise.resolve();
+    if (this.closed || this.scheduler.busy || !writes) return Promise.resolve();
     const fold = this.fold(writes).finally(() => {
       this.maintaining = undefined;
     });
@@ -396,20 +410,22 @@ export class Indexer extends EventEmitter {
 
   pause(): void {
     this.paused = true;
+    this.scheduler.pause();
+    this.withdraw(false);
     if (this.progress.phase === 'indexing') this.setPhase('paused');
   }
 
   resume(): void {
     this.paused = false;
     if (this.progress.phase === 'paused') this.setPhase('indexing');
-    this.emit('wake');
+    this.scheduler.resume();
   }
 
   /** Stops dispatching; what is in flight is written, so nothing is lost and a re-run continues. */
   cancel(): void {
     this.cancelled = true;
-    this.backgroundPos = this.backgroundQueue.length;
-    this.emit('wake');
+    this.scheduler.dropBackground();
+    this.withdraw(false);
   }
 
   get isPaused(): boolean {
@@ -456,7 +472,8 @@ export class Indexer extends EventEmitter {
     this.closed = true;
     clearTimeout(this.maintainTimer);
     this.cancel();
-    await this.drainPromise?.catch(() => undefined);
+    this.withdraw(true);
+    await this.scheduler.idle();
     await this.writeChain.catch(() => undefined);
     await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
@@ -480,7 +497,7 @@ export class Indexer extends EventEmitter {
   }
 
   /** The work for a file, or undefined when the catalog says it is unchanged (stat only). */
-  private workFor(file: CandidateFile, user: boolean): Work | undefined {
+  private workFor(file: CandidateFile, user: boolean, job: Job): Work | undefined {
     const rec = this.catalog.get(file.root, file.path);
     // Vetted with or without allowSecretFiles, and that setting changed since: read it again (a
     // private key in it decides between skipped and indexed), content unchanged or not.
@@ -488,29 +505,14 @@ export class Indexer extends EventEmitter {
     if (rec && !allowChanged && rec.status !== 'writing' && rec.status !== 'failed' && rec.size === file.size && rec.mtimeMs === file.mtimeMs) return undefined;
     const knownHash = rec && !allowChanged && (rec.status === 'indexed' || rec.status === 'skipped') ? rec.hash : undefined;
     const task: FileTask = { root: file.root, path: file.path, abs: file.abs, knownHash, ...(file.allowSecret ? { allowSecret: true } : {}) };
-    return { task, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0 };
-  }
-
-  private dropFromBackground(key: string): void {
-    for (let i = this.backgroundPos; i < this.backgroundQueue.length; i++) {
-      const t = this.backgroundQueue[i].task;
-      if (fileKey(t.root, t.path) === key) {
-        this.backgroundQueue.splice(i, 1);
-        this.progress.filesTotal--;
-        return;
-      }
-    }
+    return { task, size: file.size, mtimeMs: file.mtimeMs, user, attempt: 0, crashes: 0, alone: false, jobs: [job] };
   }
 
   private workerPool(): Piscina {
     if (!this.pool) {
       const n = this.workerCount();
       this.pool = new Piscina({ filename: resources.workerScript(), minThreads: n, maxThreads: n, idleTimeout: 60_000,
-        // Two tasks per worker: the next batch already waits in the worker's queue when one ends,
-        // instead of the worker idling until this thread (busy writing) hands it over (~4% of the
-        // worker's time at one task). Two batches in one worker may take turns between files; they
-        // share no mutable state across an await (worker.ts).
-        concurrentTasksPerWorker: 2,
+        concurrentTasksPerWorker: TASKS_PER_WORKER,
         // A bounded heap makes V8 collect a worker's garbage (file texts, chunk strings) early
         // instead of growing towards the default limit; native memory (wasm, ONNX) is not counted.
         resourceLimits: { maxOldGenerationSizeMb: 256 },
@@ -526,6 +528,7 @@ export class Indexer extends EventEmitter {
       cacheDir: embedderIsCostly(this.opts.embedder) ? this.layout.lanceDir(this.info) : undefined,
       maxLineLength: this.opts.maxLineLength ?? 4000,
       modelThreads: modelThreadsPerWorker(this.workerCount()),
+      parseTimeoutMs: this.opts.parseTimeoutMs ?? 5000,
     };
   }
 
@@ -533,91 +536,81 @@ export class Indexer extends EventEmitter {
     return Math.max(1, this.opts.workers ?? defaultWorkers(this.opts.embedder));
   }
 
-  /** Next batch: user work first; background work in batches bounded by files and bytes. */
-  private nextBatch(): Work[] | undefined {
-    if (this.userQueue.length) return this.userQueue.splice(0, BATCH_FILES);
-    if (this.paused || this.cancelled) return undefined;
-    const batch: Work[] = [];
-    let bytes = 0;
-    while (this.backgroundPos < this.backgroundQueue.length && batch.length < BATCH_FILES && bytes < BATCH_BYTES) {
-      const w = this.backgroundQueue[this.backgroundPos++];
-      batch.push(w);
-      bytes += w.size;
+  /** One batch on the pool; its outcomes are recorded (or re-queued) before this resolves. */
+  private runBatch(batch: Work[]): Promise<void> {
+    const entry = { batch, state: new Int32Array(new SharedArrayBuffer(4)), abort: new AbortController() };
+    const task: BatchTask = { config: this.workerConfig(), files: batch.map((w) => w.task), state: entry.state };
+    this.tasks.add(entry);
+    const withdrawn = () => Atomics.load(entry.state, 0) === TASK_WITHDRAWN;
+    return (this.workerPool().run(task, { signal: entry.abort.signal }) as Promise<BatchResult | WithdrawnResult>)
+      .then(
+        (result) => ('withdrawn' in result ? this.takenBack(batch) : this.accept(batch, result)),
+        (err) => (withdrawn() ? this.takenBack(batch) : this.crashed(batch, err)),
+      )
+      .finally(() => this.tasks.delete(entry));
+  }
+
+  /**
+   * Takes back the tasks no worker has started (pause, cancel: background only; close: all), so
+   * none of them is waited for. The worker answers such a task at once without touching its files;
+   * on close their signals are aborted too, which drops those still queued inside Piscina.
+   */
+  private withdraw(all: boolean): void {
+    for (const t of this.tasks) {
+      if (!all && t.batch.some((w) => w.user)) continue;
+      Atomics.compareExchange(t.state, 0, TASK_WAITING, TASK_WITHDRAWN);
+      // Aborting a task a worker already holds would end that thread: only at close, when the pool
+      // goes, and only for tasks taken back now or by an earlier pause or cancel.
+      if (all && Atomics.load(t.state, 0) === TASK_WITHDRAWN) t.abort.abort();
     }
-    return batch.length ? batch : undefined;
   }
 
-  /** Runs the scheduler until both queues are empty and everything is written. */
-  private drain(): Promise<void> {
-    if (this.drainPromise) return this.drainPromise;
-    this.drainPromise = (async () => {
-      const maxInFlight = Math.max(2, (this.opts.workers ?? os.availableParallelism()) * 2);
-      try {
-        for (;;) {
-          let batch: Work[] | undefined;
-          while (this.inFlight.size < maxInFlight && this.bufferedRows < MAX_BUFFERED_ROWS && (batch = this.nextBatch())) this.dispatch(batch);
-          if (!this.inFlight.size) {
-            const backgroundLeft = this.backgroundPos < this.backgroundQueue.length && !this.cancelled;
-            const waiting = backgroundLeft && (this.paused || this.bufferedRows >= MAX_BUFFERED_ROWS);
-            if (!waiting && !this.userQueue.length) break;
-          }
-          // Wake on a finished task, a finished write, or on resume/cancel/new user work.
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              this.off('wake', wake);
-              resolve();
-            };
-            this.on('wake', wake);
-            for (const p of this.inFlight) p.then(wake, wake);
-          });
-        }
-        await this.enqueueWrite(() => this.flush());
-      } finally {
-        this.drainPromise = undefined;
-        this.backgroundQueue = [];
-        this.backgroundPos = 0;
-      }
-    })();
-    return this.drainPromise;
+  /** A withdrawn batch: back in line when paused; otherwise (cancel, close) left to the next run. */
+  private takenBack(batch: Work[]): void {
+    if (this.paused && !this.cancelled && !this.closed) {
+      this.scheduler.returnBackground(batch);
+      return;
+    }
+    for (const w of batch) for (const job of w.jobs) job.settle();
   }
 
-  private dispatch(batch: Work[]): void {
-    const task: BatchTask = { config: this.workerConfig(), files: batch.map((w) => w.task) };
-    const p = (this.workerPool().run(task) as Promise<BatchResult>).then(
-      (result) => this.accept(batch, result),
-      (err) => this.crashed(batch, err),
-    );
-    const tracked = p.finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
-  }
-
-  /** A worker died or threw for the whole batch: retry each file alone, then record it failed. */
+  /**
+   * A worker died (out of memory, a wasm abort) or threw for the whole batch. Nothing says which
+   * file did it, so each goes again on its own: one bad file never fails its neighbours. A file
+   * that a worker fails on twice, alone the second time, is recorded failed with the error. Piscina
+   * starts a new thread for one that exited (worker.ts exits one whose wasm state is broken).
+   */
   private crashed(batch: Work[], err: unknown): void {
     for (const w of batch) {
-      if (w.attempt < 1) this.userQueue.push({ ...w, attempt: w.attempt + 1 });
-      else this.record([{ root: w.task.root, path: w.task.path, status: 'failed', size: w.size, mtimeMs: w.mtimeMs, hash: '', first: 0, count: 0, reason: `worker error: ${errorText(err)}` }], [], new Float32Array(0), w.user);
+      const crashes = w.crashes + 1;
+      if (crashes < 2 || !w.alone) this.scheduler.retry({ ...w, crashes, alone: true });
+      else {
+        const reason = `worker crashed twice on this file (${errorText(err)})`;
+        this.record([w], [{ root: w.task.root, path: w.task.path, status: 'failed', size: w.size, mtimeMs: w.mtimeMs, hash: '', first: 0, count: 0, reason }], [], new Float32Array(0), w.user);
+      }
     }
   }
 
   private accept(batch: Work[], result: BatchResult): void {
     this.cacheHits += result.cacheHits;
     this.embedded += result.embedded;
-    const retry: FileOutcome[] = [];
     const keep: FileOutcome[] = [];
+    const kept: Work[] = [];
+    // The worker answers each file in order: result.files[i] is batch[i]'s outcome.
     for (const [i, f] of result.files.entries()) {
-      if (f.status === 'failed' && batch[i].attempt < 1) retry.push(f);
-      else keep.push(f);
+      if (f.status === 'failed' && batch[i].attempt < 1) this.scheduler.retry({ ...batch[i], attempt: batch[i].attempt + 1 });
+      else {
+        keep.push(f);
+        kept.push(batch[i]);
+      }
     }
-    for (const f of retry) {
-      const w = batch.find((b) => b.task.path === f.path && b.task.root === f.root)!;
-      this.userQueue.push({ ...w, attempt: w.attempt + 1 });
-    }
-    this.record(keep, result.rows, result.vectors, batch.some((w) => w.user));
+    for (const f of keep) if (f.note) this.emit('warning', `semindex: ${f.note}`);
+    this.record(kept, keep, result.rows, result.vectors, batch.some((w) => w.user));
   }
 
   // ——— writing (single writer, serialised through writeChain) ———
 
-  private record(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array, user: boolean): void {
+  private record(works: Work[], files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array, user: boolean): void {
     const dim = this.embedder.dim;
     // Keep only the rows of the files recorded here (a retried file's rows come with its retry).
     for (const f of files) {
@@ -627,8 +620,8 @@ export class Indexer extends EventEmitter {
         this.bufferedRows += f.count;
         this.pending.vectors.push(vectors.subarray(f.first * dim, (f.first + f.count) * dim));
       }
-      this.queued.delete(fileKey(f.root, f.path));
     }
+    this.pending.works.push(...works);
     this.pending.user ||= user;
     if (this.pending.user || this.pending.rows.length >= FLUSH_ROWS || this.pending.files.length >= 1000) {
       void this.enqueueWrite(() => this.flush());
@@ -646,15 +639,16 @@ export class Indexer extends EventEmitter {
 
   /** Writes pending outcomes: mark `writing`, delete old rows, add new rows, mark final. */
   private async flush(): Promise<void> {
-    const { files, rows, vectors } = this.pending;
-    this.pending = { files: [], rows: [], vectors: [], user: false };
+    const { files, works, rows, vectors } = this.pending;
+    this.pending = { files: [], works: [], rows: [], vectors: [], user: false };
     if (!files.length) return;
     try {
       await this.write(files, rows, vectors);
     } finally {
-      // Written or failed, these rows no longer hold the dispatcher back.
+      // Written or failed, these rows no longer hold the dispatcher back, nor these files their callers.
       this.bufferedRows -= rows.length;
-      this.emit('wake');
+      for (const w of works) for (const job of w.jobs) job.settle();
+      this.scheduler.wake();
     }
   }
 
@@ -694,7 +688,12 @@ export class Indexer extends EventEmitter {
       }
       const rec = this.catalog.get(f.root, f.path);
       if (f.status === 'unchanged') {
-        this.counters.unchanged++;
+        // Same content as recorded: a file skipped before (minified, a secret inside) stays skipped.
+        if (rec?.status === 'skipped') {
+          this.counters.skipped++;
+          this.progress.skipped++;
+          if (isSecretSkip(rec)) this.secretSkipped++;
+        } else this.counters.unchanged++;
         if (rec) finals.push({ ...rec, size: f.size, mtimeMs: f.mtimeMs, at: now });
         continue;
       }

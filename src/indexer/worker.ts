@@ -21,6 +21,8 @@ export interface WorkerConfig {
   maxLineLength: number;
   /** ONNX Runtime threads of a model embedder's session (embed/index.ts modelThreadsPerWorker). */
   modelThreads?: number;
+  /** Longest one file's parse may take before the file is cut into line windows instead. */
+  parseTimeoutMs?: number;
 }
 
 export interface FileTask {
@@ -49,6 +51,8 @@ export interface FileOutcome {
   reason?: string;
   /** Copied from the task, so the catalog knows the file was vetted under `allowSecretFiles`. */
   allowSecret?: boolean;
+  /** Something the user should hear about once (a parse that timed out): the main thread logs it. */
+  note?: string;
 }
 
 export interface BatchResult extends ChunkBatch {
@@ -61,10 +65,30 @@ export interface BatchResult extends ChunkBatch {
 export interface BatchTask {
   config: WorkerConfig;
   files: FileTask[];
+  /**
+   * On a SharedArrayBuffer: TASK_WAITING until the worker starts the task (TASK_STARTED), or
+   * TASK_WITHDRAWN when the main thread took it back first (pause, cancel, close): then the worker
+   * answers at once with { withdrawn: true } and does nothing.
+   */
+  state?: Int32Array;
+}
+
+export const TASK_WAITING = 0;
+export const TASK_STARTED = 1;
+export const TASK_WITHDRAWN = 2;
+
+export interface WithdrawnResult {
+  withdrawn: true;
 }
 
 /** Texts per embed() call. */
 const EMBED_BATCH = 64;
+/**
+ * Larger files are cut into line windows without parsing. tree-sitter holds the whole tree in the
+ * worker's wasm memory, outside the heap limit: a 150 MB C file took the process to 2.5 GB RSS and
+ * ended in Aborted(). Source files this large are generated; their syntax is not worth that.
+ */
+export const MAX_PARSE_CHARS = 4 * 1024 * 1024;
 
 let state: Promise<{ chunker: Chunker; embedder: Embedder; key: string }> | undefined;
 let cache: Promise<ChunkStore> | undefined;
@@ -84,11 +108,15 @@ function setup(config: WorkerConfig) {
   });
 }
 
+// The TS lib here has no WebAssembly types; the class is there at run time.
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: abstract new () => Error } }).WebAssembly.RuntimeError;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
 /** Piscina task: one batch of files. */
 export default async function processBatch(task: BatchTask): Promise<unknown> {
+  if (task.state && Atomics.compareExchange(task.state, 0, TASK_WAITING, TASK_STARTED) === TASK_WITHDRAWN) return { withdrawn: true } satisfies WithdrawnResult;
   const { chunker, embedder } = await setup(task.config);
   const ms = { read: 0, chunk: 0, embed: 0 };
   const files: FileOutcome[] = [];
@@ -104,7 +132,12 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
       continue;
     }
     try {
-      const chunks = await chunker.chunk(file.path, outcome.text);
+      let note: string | undefined;
+      const chunks = await chunker.chunk(file.path, outcome.text, {
+        syntax: outcome.text.length <= MAX_PARSE_CHARS,
+        timeoutMs: task.config.parseTimeoutMs,
+        onTimeout: (reason) => (note = `${file.path}: ${reason}`),
+      });
       const first = rows.length;
       for (const c of chunks) {
         // One tokenization per chunk serves the BM25 field and a word-based embedder.
@@ -124,8 +157,15 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           fileHash: outcome.result.hash,
         });
       }
-      files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length });
+      files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length, ...(note ? { note } : {}) });
     } catch (err) {
+      if (err instanceof WasmRuntimeError) {
+        // A wasm abort (out of wasm memory, a parser crash) leaves tree-sitter's module unusable for
+        // this thread's life: end the thread so Piscina starts a fresh one; the main thread retries
+        // the files alone (indexer.ts crashed()).
+        setImmediate(() => process.exit(1));
+        throw err;
+      }
       files.push({ ...outcome.result, status: 'failed', reason: `chunking failed: ${errorText(err)}` });
     }
     ms.chunk += performance.now() - t1;

@@ -1,0 +1,215 @@
+// Reliability under concurrency and faults (issue 12): saves racing a full run, workers dying,
+// cancellation, failed writes. Faults are injected at the seams the engine really sees them at —
+// Piscina's run() rejecting as it does when a worker dies, a store call failing — so each test is
+// deterministic.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Piscina } from 'piscina';
+import { Indexer, type IndexerOptions } from '../../src/indexer/indexer';
+import type { BatchTask } from '../../src/indexer/worker';
+import { snapshot, tempDir, writeTree } from './helpers';
+
+const staticEmbedder = { kind: 'static' as const };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function open(root: string, storeDir: string, opts: Partial<IndexerOptions> = {}): Promise<Indexer> {
+  return Indexer.open({ storeDir, roots: [{ name: '', path: root }], embedder: staticEmbedder, workers: 1, ...opts });
+}
+
+async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) => Promise<T>, opts: Partial<IndexerOptions> = {}): Promise<T> {
+  const ix = await open(root, storeDir, opts);
+  try {
+    return await fn(ix);
+  } finally {
+    await ix.close();
+  }
+}
+
+/** Replaces Piscina#run for the test's length (the pool is outside the bundle: one shared class). */
+function patchRun(wrap: (run: (task: BatchTask) => Promise<unknown>, task: BatchTask, pool: Piscina) => Promise<unknown>): () => void {
+  const original = Piscina.prototype.run;
+  Piscina.prototype.run = function (this: Piscina, task: BatchTask, options?: object) {
+    return wrap((t) => original.call(this, t, options), task, this);
+  } as typeof original;
+  return () => {
+    Piscina.prototype.run = original;
+  };
+}
+
+const smallFiles = (n: number, tag: string): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}.js`, `function ${tag}_${i}(value) {\n  return value + ${i};\n}\n`]));
+
+interface StorePeek {
+  store: { deleteFiles(files: { root: string; path: string }[]): Promise<void>; add(batch: unknown): Promise<void> };
+}
+
+describe('reliability under concurrency and faults', function () {
+  this.timeout(180_000);
+
+  it('a save during a full run keeps the run waiting for its own files (issue 12, item 2)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, { ...smallFiles(60, 'before'), 'gone.js': 'function gone() {}\n' });
+    const storeDir = tempDir('store');
+    await withIndexer(ws, storeDir, (ix) => ix.index());
+    // The re-run has 60 changed files to index and one deleted file to drop; a save lands meanwhile.
+    fs.rmSync(path.join(ws, 'gone.js'));
+    writeTree(ws, smallFiles(60, 'after'));
+    const saved = path.join(ws, 'saved.js');
+    fs.writeFileSync(saved, 'function savedDuringScan() {\n  return 1;\n}\n');
+    // The interleaving that lost the run's queue: the save's batch is written and its dispatch loop
+    // is at its last flush when the run hands over its queue. The run's deletion of gone.js is held
+    // until the save's batch is back, and the save's batch until that deletion is under way.
+    let deleting!: () => void;
+    const deletionStarted = new Promise<void>((r) => (deleting = r));
+    let savedBack!: () => void;
+    const savedBatchBack = new Promise<void>((r) => (savedBack = r));
+    const restore = patchRun(async (run, task) => {
+      const result = await run(task);
+      if (task.files.some((f) => f.path === 'saved.js')) {
+        await deletionStarted;
+        savedBack();
+      }
+      return result;
+    });
+    let update: Promise<unknown> | undefined;
+    try {
+      const summary = await withIndexer(ws, storeDir, async (ix) => {
+        const store = (ix as unknown as StorePeek).store;
+        const deleteFiles = store.deleteFiles.bind(store);
+        store.deleteFiles = async (files) => {
+          if (files.some((f) => f.path === 'gone.js')) {
+            deleting();
+            await savedBatchBack;
+            await sleep(100); // the save's batch is accepted and its loop reaches its final flush
+          }
+          return deleteFiles(files);
+        };
+        ix.on('progress', (p) => {
+          if (p.phase === 'scanning' && !update) update = ix.update([saved]);
+        });
+        const run = await ix.index();
+        await update;
+        return run;
+      });
+      assert.ok(summary.indexed >= 60, `the run indexed ${summary.indexed} files`);
+    } finally {
+      restore();
+    }
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
+  });
+
+  it('a worker dying on one file fails that file alone, after a second try on its own (issue 12, item 3)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, { ...smallFiles(40, 'good'), 'poison.js': 'function poison() {}\n' });
+    // What Piscina's run() gives when the thread holding the task dies of its heap limit.
+    const restore = patchRun(async (run, task) => {
+      if (task.files.some((f) => f.path === 'poison.js')) {
+        throw Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' });
+      }
+      return run(task);
+    });
+    const storeDir = tempDir('store');
+    try {
+      await withIndexer(ws, storeDir, async (ix) => {
+        const run = await ix.index();
+        assert.equal(run.failed, 1, `failed: ${run.failed}`);
+        assert.equal(run.indexed, 40);
+        const problems = ix.problems();
+        assert.deepEqual(problems.map((p) => p.path), ['poison.js']);
+        assert.match(problems[0].reason, /worker crashed twice on this file.*memory limit/);
+      });
+    } finally {
+      restore();
+    }
+  });
+
+  it('a file the worker skipped is counted skipped again on the next run, not unchanged (issue 12, item 3)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, { 'ok.js': 'function ok() {\n  return 1;\n}\n', 'minified.js': 'var a=1;'.repeat(2000) });
+    const storeDir = tempDir('store');
+    const cold = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.deepEqual([cold.indexed, cold.skipped, cold.unchanged], [1, 1, 0]);
+    const warm = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.deepEqual([warm.indexed, warm.skipped, warm.unchanged], [0, 1, 1]);
+    // Touched, same content: the worker re-reads it and finds it unchanged — still a skipped file.
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(ws, 'minified.js'), later, later);
+    const touched = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.deepEqual([touched.indexed, touched.skipped, touched.unchanged], [0, 1, 1]);
+  });
+
+  it('a file too large to parse in bounded memory is cut into line windows without parsing (issue 12, item 3)', async () => {
+    const ws = tempDir('ws');
+    const fn = (i: number) => `function generated_${i}(value) {\n  const scaled = value * ${i};\n  return scaled + 1;\n}\n\n`;
+    let text = '';
+    for (let i = 0; text.length <= 4.2 * 1024 * 1024; i++) text += fn(i);
+    writeTree(ws, { 'huge.js': text, 'small.js': fn(1) });
+    const storeDir = tempDir('store');
+    const run = await withIndexer(ws, storeDir, (ix) => ix.index(), { maxFileSize: 8 * 1024 * 1024 });
+    assert.equal(run.indexed, 2);
+    const ix = await open(ws, storeDir);
+    try {
+      const huge = await ix.search('generated_7', { k: 50, mode: 'bm25' });
+      const kinds = new Set(huge.filter((h) => h.path === 'huge.js').map((h) => h.kind));
+      assert.deepEqual([...kinds], ['window']);
+      assert.equal((await ix.search('generated_1', { k: 5, mode: 'bm25' })).find((h) => h.path === 'small.js')?.kind, 'function');
+    } finally {
+      await ix.close();
+    }
+  });
+
+  it('never hands the pool more tasks than its threads run at once (issue 12, item 5)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(24 * 12, 'many'));
+    let inFlight = 0;
+    let most = 0;
+    let capacity = 0;
+    const restore = patchRun(async (run, task, pool) => {
+      capacity = pool.options.maxThreads * pool.options.concurrentTasksPerWorker;
+      most = Math.max(most, ++inFlight);
+      try {
+        const result = await run(task);
+        await sleep(30); // answers come slower than dispatch: what piles up is what the engine sends
+        return result;
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      // Default workers: the pool's threads, not the CPU count, must bound what is in flight.
+      const run = await withIndexer(ws, tempDir('store'), (ix) => ix.index(), { workers: undefined });
+      assert.equal(run.indexed, 24 * 12);
+    } finally {
+      restore();
+    }
+    assert.ok(capacity > 0);
+    assert.ok(most <= capacity, `${most} tasks in flight, the pool runs ${capacity}`);
+  });
+
+  it('a parse that runs past the timeout falls back to line windows, with one warning (issue 12, item 5)', async () => {
+    const ws = tempDir('ws');
+    let text = '';
+    for (let i = 0; text.length < 600 * 1024; i++) text += `function slow_${i}(value) {\n  if (value > ${i}) { return [value, ${i}].map((x) => x * 2); }\n  return value;\n}\n\n`;
+    writeTree(ws, { 'slow.js': text, 'fine.js': 'function fine() {\n  return 1;\n}\n' });
+    const storeDir = tempDir('store');
+    const warnings: string[] = [];
+    await withIndexer(
+      ws,
+      storeDir,
+      async (ix) => {
+        ix.on('warning', (w: string) => warnings.push(w));
+        const run = await ix.index();
+        assert.equal(run.indexed, 2);
+        const hits = await ix.search('slow_3', { k: 20, mode: 'bm25' });
+        assert.deepEqual([...new Set(hits.filter((h) => h.path === 'slow.js').map((h) => h.kind))], ['window']);
+      },
+      { parseTimeoutMs: 1 },
+    );
+    const timeouts = warnings.filter((w) => w.includes('slow.js'));
+    assert.equal(timeouts.length, 1, warnings.join('\n'));
+    assert.match(timeouts[0], /parsing took over 1 ms/);
+  });
+});
