@@ -16,6 +16,10 @@
   const emptyAction = /** @type {HTMLButtonElement} */ ($('empty-action'));
   const resultsEl = $('results');
   const embedderEl = $('embedder');
+  const similarEl = $('similar');
+  const similarLabel = $('similar-label');
+  const similarClear = $('similar-clear');
+  const SVG = 'http://www.w3.org/2000/svg';
 
   const saved = vscode.getState() || {};
   /** @type {string} */
@@ -28,13 +32,30 @@
   let active = -1;
   /** @type {any} */
   let status = null;
-  /** What the last results were: their query, and how much of the workspace they covered. */
-  let shown = { query: '', coverageText: '', error: '' };
+  /**
+   * "Find similar" in place of a query: { target (sent back to the extension as it came),
+   * label ("src/a.ts:3-9", "the selection"), back (the query the box had before) }, or null.
+   * @type {{ target: any, label: string, back: string } | null}
+   */
+  let similar =
+    saved.similar && typeof saved.similar === 'object' && saved.similar.target && typeof saved.similar.label === 'string'
+      ? { target: saved.similar.target, label: saved.similar.label, back: String(saved.similar.back || '') }
+      : null;
+  /** What the last results were: their query or find-similar, and how much of the workspace they covered. */
+  let shown = { query: '', similar: /** @type {typeof similar} */ (null), coverageText: '', error: '' };
 
   queryEl.value = typeof saved.query === 'string' ? saved.query : '';
 
   function persist() {
-    vscode.setState({ query: queryEl.value, mode });
+    vscode.setState({ query: queryEl.value, mode, similar });
+  }
+
+  /** Enters (or with null leaves) find-similar: the header replaces the query, which comes back after. */
+  function setSimilar(/** @type {typeof similar} */ next) {
+    if (next) queryEl.value = '';
+    else if (similar && !queryEl.value) queryEl.value = similar.back;
+    similar = next;
+    persist();
   }
 
   // ——— searching ———
@@ -49,9 +70,14 @@
     timer = undefined;
     const query = queryEl.value.trim();
     seq++;
+    if (similar) {
+      document.body.classList.add('searching');
+      vscode.postMessage({ type: 'similar', seq, target: similar.target, mode });
+      return;
+    }
     if (!query) {
       document.body.classList.remove('searching');
-      shown = { query: '', coverageText: '', error: '' };
+      shown = { query: '', similar: null, coverageText: '', error: '' };
       setResults([]);
       render();
       return;
@@ -61,6 +87,11 @@
   }
 
   queryEl.addEventListener('input', () => {
+    // Typing asks a new question: find-similar ends (its header goes, the query is what is typed).
+    if (similar) {
+      similar = null;
+      render();
+    }
     persist();
     schedule();
   });
@@ -83,9 +114,17 @@
       mode = m;
       persist();
       renderModes();
-      if (queryEl.value.trim()) runSearch();
+      if (queryEl.value.trim() || similar) runSearch();
     });
   }
+
+  similarClear.addEventListener('click', () => {
+    setSimilar(null);
+    setResults([]);
+    render();
+    runSearch();
+    queryEl.focus();
+  });
 
   function renderModes() {
     for (const m of MODES) $(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
@@ -123,6 +162,7 @@
     if (r.rootLabel) head.append(span('result-root', r.rootLabel));
     head.append(span('result-file', name), span('result-lines', `:${lines}`));
     if (dir) head.append(span('result-dir', dir));
+    head.append(similarButton(r, i));
     item.append(head);
 
     if (r.symbol) {
@@ -143,6 +183,36 @@
       open(i);
     });
     return item;
+  }
+
+  /**
+   * The row's "Find similar" action. Only the selected row's button is in the tab order (Tab from
+   * the list reaches it); Shift+Enter on the list does the same.
+   * @param {any} r @param {number} i
+   */
+  function similarButton(r, i) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'result-similar';
+    button.tabIndex = -1;
+    button.title = 'Find similar code (Shift+Enter)';
+    button.setAttribute('aria-label', `Find code similar to ${r.symbol || r.path}`);
+    // Two overlapping pages: "more like this".
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('viewBox', '0 0 16 16');
+    svg.setAttribute('aria-hidden', 'true');
+    for (const [x, y] of [[2, 2], [6, 6]]) {
+      const rect = document.createElementNS(SVG, 'rect');
+      for (const [k, v] of Object.entries({ x, y, width: 8, height: 8, rx: 1 })) rect.setAttribute(k, String(v));
+      svg.append(rect);
+    }
+    button.append(svg);
+    button.addEventListener('click', (e) => {
+      e.stopPropagation(); // not an open
+      select(i);
+      findSimilarTo(i);
+    });
+    return button;
   }
 
   /** @param {string} cls @param {string} text */
@@ -171,10 +241,16 @@
   function select(i) {
     if (!results.length) return;
     const next = Math.max(0, Math.min(results.length - 1, i));
-    if (active >= 0) resultsEl.children[active]?.setAttribute('aria-selected', 'false');
+    if (active >= 0) {
+      resultsEl.children[active]?.setAttribute('aria-selected', 'false');
+      const before = resultsEl.children[active]?.querySelector('.result-similar');
+      if (before) /** @type {HTMLElement} */ (before).tabIndex = -1;
+    }
     active = next;
     const el = /** @type {HTMLElement} */ (resultsEl.children[active]);
     el.setAttribute('aria-selected', 'true');
+    const button = /** @type {HTMLElement | null} */ (el.querySelector('.result-similar'));
+    if (button) button.tabIndex = 0;
     resultsEl.setAttribute('aria-activedescendant', el.id);
     el.scrollIntoView({ block: 'nearest' });
   }
@@ -186,8 +262,32 @@
     vscode.postMessage({ type: 'open', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine });
   }
 
+  /** Code like result i, in place of the query (the way the Find Similar Code command shows it). */
+  function findSimilarTo(/** @type {number} */ i) {
+    const r = results[i];
+    if (!r) return;
+    const label = `${r.rootLabel ? `${r.rootLabel}/` : ''}${r.path}:${r.startLine}-${r.endLine}`;
+    const back = similar ? similar.back : queryEl.value;
+    setSimilar({ target: { kind: 'span', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine }, label, back });
+    setResults([]);
+    render();
+    runSearch();
+    // The row goes with the old results: keep the keyboard in the list, where the new ones arrive.
+    resultsEl.focus();
+  }
+
   resultsEl.addEventListener('keydown', (e) => {
     if (!results.length) return;
+    if (e.target !== resultsEl) {
+      // A row's button has focus: Enter and Space press it; the other keys move in the list.
+      if (e.key === 'Enter' || e.key === ' ' || e.key === 'Tab') return;
+      resultsEl.focus();
+    }
+    if (e.key === 'Enter' && e.shiftKey) {
+      e.preventDefault();
+      findSimilarTo(active < 0 ? 0 : active);
+      return;
+    }
     switch (e.key) {
       case 'ArrowDown':
         select(active + 1);
@@ -236,8 +336,9 @@
     const query = queryEl.value.trim();
     // The live region only changes when results arrive, not with every progress tick.
     let line = '';
+    const current = similar ? shown.similar === similar : query && !shown.similar && shown.query === query;
     if (shown.error) line = `Search failed: ${shown.error}`;
-    else if (query && shown.query === query) {
+    else if (current) {
       line = `${results.length} result${results.length === 1 ? '' : 's'}`;
       if (shown.coverageText) line += ` · ${shown.coverageText}`;
     }
@@ -248,9 +349,14 @@
     if (noResults) {
       let text = status ? status.hint + (status.coverageText ? ` (${status.coverageText})` : '') : '';
       let action = status ? status.action : null;
-      if (query && shown.query === query && !shown.error && status && status.searchable) {
-        text = `No results for “${query}”.${mode === 'keyword' ? ' Try Hybrid or Semantic mode.' : ' Try other words, or Keyword mode for exact identifiers.'}`;
+      if (current && !shown.error && status && status.searchable) {
+        text = similar
+          ? `No code similar to ${similar.label} found.${mode === 'hybrid' ? '' : ' Try Hybrid mode.'}`
+          : `No results for “${query}”.${mode === 'keyword' ? ' Try Hybrid or Semantic mode.' : ' Try other words, or Keyword mode for exact identifiers.'}`;
         action = status.action === 'index' ? 'index' : null;
+      } else if (similar && !current && !shown.error) {
+        text = 'Finding similar code…';
+        action = null;
       }
       emptyText.textContent = text;
       emptyAction.hidden = !action;
@@ -260,6 +366,8 @@
         emptyAction.setAttribute('aria-label', ACTION_LABELS[/** @type {'index'} */ (action)]);
       }
     }
+    similarEl.hidden = !similar;
+    similarLabel.textContent = similar ? `Similar to ${similar.label}` : '';
     embedderEl.textContent = status && status.embedder ? `Embedder: ${status.embedder}` : '';
     embedderEl.title = embedderEl.textContent;
     document.body.dataset.phase = status ? status.phase : '';
@@ -283,32 +391,44 @@
         const query = queryEl.value.trim();
         const becameSearchable = status.searchable && before && !before.searchable;
         const finished = !!shown.coverageText && !status.coverageText;
-        if (query && (becameSearchable || finished)) runSearch();
+        if ((query || similar) && (becameSearchable || finished)) runSearch();
         else render();
         break;
       }
       case 'results':
         if (msg.seq !== seq) return; // an older query's answer
         document.body.classList.remove('searching');
-        shown = { query: msg.query.trim(), coverageText: String(msg.coverageText || ''), error: '' };
+        shown = { query: similar ? '' : msg.query.trim(), similar, coverageText: String(msg.coverageText || ''), error: '' };
         setResults(Array.isArray(msg.results) ? msg.results : []);
+        // Find similar from a row left the keyboard in the list: the new results take the selection.
+        if (document.activeElement === resultsEl && results.length) select(0);
         render();
         break;
       case 'error':
         if (msg.seq !== seq) return;
         document.body.classList.remove('searching');
-        shown = { query: queryEl.value.trim(), coverageText: '', error: String(msg.message) };
+        shown = { query: similar ? '' : queryEl.value.trim(), similar, coverageText: '', error: String(msg.message) };
         setResults([]);
         render();
         break;
       case 'seed':
         if (typeof msg.query === 'string' && msg.query) {
+          similar = null;
           queryEl.value = msg.query;
           persist();
           runSearch();
         }
         queryEl.focus();
         queryEl.select();
+        break;
+      case 'findSimilar':
+        if (!msg.target || typeof msg.target !== 'object' || typeof msg.label !== 'string') return;
+        setSimilar({ target: msg.target, label: msg.label, back: similar ? similar.back : queryEl.value });
+        setResults([]);
+        render();
+        runSearch();
+        // In the box: ↓ goes to the results, typing asks something else.
+        queryEl.focus();
         break;
     }
   });
@@ -318,5 +438,5 @@
   vscode.postMessage({ type: 'ready' });
   queryEl.focus();
   // The view was hidden and shown again (the page reloads): repeat the query it had.
-  if (queryEl.value.trim()) runSearch();
+  if (queryEl.value.trim() || similar) runSearch();
 })();

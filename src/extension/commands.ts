@@ -2,8 +2,10 @@
 // and the progress panel, and the test API's whenIdle() waits for the work itself.
 import * as vscode from 'vscode';
 import type { Ctx, IndexRequestOutcome } from './ctx';
-import { MAX_QUERY_LENGTH } from './messages';
+import { relativeToRoots } from '../indexer/scan';
+import { MAX_QUERY_LENGTH, MAX_SIMILAR_CODE, type SimilarViewTarget } from './messages';
 import { ProgressPanel } from './progressPanel';
+import { selectionLines, spanLabel } from './searchModel';
 import { SearchViewProvider } from './searchView';
 
 export interface CommandDeps {
@@ -21,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   'semindex.cancelIndexing': cancelIndexing,
   'semindex.rebuildIndex': rebuildIndex,
   'semindex.search': search,
+  'semindex.findSimilar': findSimilar,
   'semindex.showProgress': showProgress,
 };
 
@@ -75,6 +78,52 @@ async function search({ searchView }: CommandDeps): Promise<void> {
   const query = selected.split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ').slice(0, MAX_QUERY_LENGTH) ?? '';
   await vscode.commands.executeCommand(`${SearchViewProvider.viewType}.focus`);
   searchView.seed(query);
+}
+
+/**
+ * Code like the selection, or without one like the indexed chunk around the cursor (the
+ * innermost function, method or class there), in the search view.
+ */
+async function findSimilar({ ctx, searchView }: CommandDeps): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Semindex: open a file and put the cursor in the code to find code like it.');
+    return;
+  }
+  if (!needFolder(ctx)) return;
+  const { document: doc, selection } = editor;
+  const roots = ctx.roots();
+  const where = doc.uri.scheme === 'file' ? relativeToRoots(roots, doc.uri.fsPath) : undefined;
+  const multiRoot = roots.length > 1;
+  let target: SimilarViewTarget;
+  let label: string;
+  const selected = selection.isEmpty ? '' : doc.getText(selection);
+  if (selected.trim()) {
+    const from = where && { root: where.root, path: where.path, ...selectionLines(selection.start, selection.end) };
+    target = { kind: 'code', code: selected.slice(0, MAX_SIMILAR_CODE), ...(from ? { from } : {}) };
+    label = 'the selection';
+  } else {
+    if (!where) {
+      void vscode.window.showInformationMessage('Semindex: this file is not in a workspace folder, so it is not indexed: select the code to find code like it.');
+      return;
+    }
+    const line = selection.active.line + 1;
+    const chunk = await ctx.chunkAt(where.root ? `${where.root}/${where.path}` : where.path, line);
+    if (!chunk) {
+      const indexed = ctx.state().searchable;
+      const message = indexed
+        ? `Semindex: no indexed code at ${where.path}:${line} (is the file indexed? Skipped files are listed in the progress view).`
+        : 'Semindex: this workspace is not indexed yet.';
+      void vscode.window.showInformationMessage(message, ...(indexed ? [] : ['Index Workspace'])).then((choice) => {
+        if (choice) void vscode.commands.executeCommand('semindex.indexWorkspace');
+      });
+      return;
+    }
+    target = { kind: 'span', root: where.root, path: where.path, startLine: chunk.startLine, endLine: chunk.endLine };
+    label = spanLabel(target, multiRoot);
+  }
+  await vscode.commands.executeCommand(`${SearchViewProvider.viewType}.focus`);
+  searchView.findSimilar(target, label);
 }
 
 function showProgress({ ctx, extensionUri }: CommandDeps): void {

@@ -10,7 +10,7 @@ import { StoreLayout } from '../indexer/layout';
 import { StoreBusyError, StoreLock } from '../indexer/lock';
 import type { IndexReader } from '../indexer/reader';
 import { type Root, relativeToRoots } from '../indexer/scan';
-import type { SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
+import type { IndexedSpan, SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
 import { Config, type SettingsChange } from './config';
 import { type IndexFacts, type IndexState, type IndexStats, deriveState, runCoverage } from './indexState';
 import { rootsFor } from './roots';
@@ -26,6 +26,9 @@ const loadReader = () => import('../indexer/reader');
 const REOPEN_DELAY_MS = 500;
 /** Size on disk and catalog counts are refreshed at most this often during a run. */
 const STATS_INTERVAL_MS = 2000;
+
+/** What answers searches: the engine, or a read-only view of the active index. */
+type SearchSource = Pick<Indexer, 'search' | 'similar' | 'chunkAt'>;
 
 export type IndexRequestOutcome = 'started' | 'resumed' | 'running' | 'unavailable';
 
@@ -226,17 +229,22 @@ export class Ctx implements vscode.Disposable {
 
   /** Searches the index (what is indexed so far while a run goes on). */
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
-    return this.onSource((source) => source.search(query, opts));
+    return this.onSource((source) => source.search(query, opts), []);
   }
 
   /** Code like a span of an indexed file (left out of the results) or like a piece of code. */
   async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
-    return this.onSource((source) => source.similar(target, opts));
+    return this.onSource((source) => source.similar(target, opts), []);
   }
 
-  private async onSource(run: (source: Pick<Indexer, 'search' | 'similar'>) => Promise<SearchResult[]>): Promise<SearchResult[]> {
+  /** The innermost indexed chunk holding a line of a file (path as results name it), or undefined. */
+  async chunkAt(path: string, line: number): Promise<IndexedSpan | undefined> {
+    return this.onSource((source) => source.chunkAt(path, line), undefined);
+  }
+
+  private async onSource<T>(run: (source: SearchSource) => Promise<T>, none: T): Promise<T> {
     const source = await this.searchSource();
-    if (!source) return [];
+    if (!source) return none;
     // Held open until it answers: closeEngine() waits for running searches before closing the
     // store under them (a reopen for new settings, a rebuild, a folder change).
     const running = run(source);
@@ -493,7 +501,7 @@ export class Ctx implements vscode.Disposable {
 
   // ——— searching ———
 
-  private async searchSource(): Promise<Pick<Indexer, 'search' | 'similar'> | undefined> {
+  private async searchSource(): Promise<SearchSource | undefined> {
     if (this.engine && !this.engine.isBuilding) return this.engine;
     // A new index for another embedder is half built, or another process writes the store:
     // the active index, read-only, answers in full.

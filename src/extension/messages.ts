@@ -22,9 +22,27 @@ const MAX_LINE = 10_000_000;
 
 export type SearchViewCommand = 'index' | 'showProgress' | 'openFolder';
 
+/** The longest piece of code "find similar" sends (a selection is cut here; the engine keeps its first 128 terms anyway). */
+export const MAX_SIMILAR_CODE = 20_000;
+
+/** A span of a file in a workspace folder: root name (as results carry it), path inside it, 1-based lines. */
+export interface SpanRef {
+  root: string;
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+/**
+ * What "find similar" runs on: a chunk of an indexed file (left out of the results), or a piece of
+ * code (a selection; `from`, where it was selected in a workspace folder, is left out too).
+ */
+export type SimilarViewTarget = ({ kind: 'span' } & SpanRef) | { kind: 'code'; code: string; from?: SpanRef };
+
 export type SearchViewRequest =
   | { type: 'ready' }
   | { type: 'search'; seq: number; query: string; mode: UiSearchMode }
+  | { type: 'similar'; seq: number; target: SimilarViewTarget; mode: UiSearchMode }
   | { type: 'open'; root: string; path: string; startLine: number; endLine: number }
   | { type: 'run'; command: SearchViewCommand };
 
@@ -64,7 +82,9 @@ export type SearchViewUpdate =
   | { type: 'status'; status: SearchStatus }
   | { type: 'results'; seq: number; query: string; results: ResultItem[]; coverageText: string; ms: number }
   | { type: 'error'; seq: number; message: string }
-  | { type: 'seed'; query: string };
+  | { type: 'seed'; query: string }
+  /** Show code similar to the target, under "Similar to <label>" (the Find Similar Code command). */
+  | { type: 'findSimilar'; target: SimilarViewTarget; label: string };
 
 // ——— progress panel ———
 
@@ -103,6 +123,24 @@ const UI_MODES: readonly UiSearchMode[] = ['hybrid', 'semantic', 'keyword'];
 const SEARCH_COMMANDS: readonly SearchViewCommand[] = ['index', 'showProgress', 'openFolder'];
 const PROGRESS_COMMANDS: readonly ProgressCommand[] = ['index', 'pause', 'resume', 'cancel', 'rebuild'];
 
+function spanRef(v: unknown): SpanRef | undefined {
+  const m = asObject(v);
+  if (!m || !str(m.root, 256, true) || !str(m.path, MAX_PATH_LENGTH) || !line(m.startLine) || !line(m.endLine) || m.endLine < m.startLine) return undefined;
+  return { root: m.root, path: m.path, startLine: m.startLine, endLine: m.endLine };
+}
+
+function similarTarget(v: unknown): SimilarViewTarget | undefined {
+  const m = asObject(v);
+  if (m?.kind === 'span') {
+    const span = spanRef(m);
+    return span && { kind: 'span', ...span };
+  }
+  if (m?.kind !== 'code' || !str(m.code, MAX_SIMILAR_CODE) || !m.code.trim()) return undefined;
+  if (m.from === undefined) return { kind: 'code', code: m.code };
+  const from = spanRef(m.from);
+  return from && { kind: 'code', code: m.code, from };
+}
+
 export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefined {
   const m = asObject(msg);
   switch (m?.type) {
@@ -111,9 +149,15 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
     case 'search':
       if (!Number.isSafeInteger(m.seq) || !str(m.query, MAX_QUERY_LENGTH, true) || !oneOf(m.mode, UI_MODES)) return undefined;
       return { type: 'search', seq: m.seq as number, query: m.query, mode: m.mode };
-    case 'open':
-      if (!str(m.root, 256, true) || !str(m.path, MAX_PATH_LENGTH) || !line(m.startLine) || !line(m.endLine) || m.endLine < m.startLine) return undefined;
-      return { type: 'open', root: m.root, path: m.path, startLine: m.startLine, endLine: m.endLine };
+    case 'similar': {
+      const target = similarTarget(m.target);
+      if (!Number.isSafeInteger(m.seq) || !target || !oneOf(m.mode, UI_MODES)) return undefined;
+      return { type: 'similar', seq: m.seq as number, target, mode: m.mode };
+    }
+    case 'open': {
+      const span = spanRef(m);
+      return span && { type: 'open', ...span };
+    }
     case 'run':
       return oneOf(m.command, SEARCH_COMMANDS) ? { type: 'run', command: m.command } : undefined;
     default:

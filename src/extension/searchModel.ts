@@ -1,10 +1,10 @@
 // What the search view shows for an index state and a result list (wording, coverage, snippets
 // with their highlights). Pure, so the page stays a thin renderer.
-import type { SearchResult } from '../indexer/search';
+import type { SearchResult, SimilarTarget } from '../indexer/search';
 import { formatPercent, plural } from './format';
 import { highlightRanges, queryTerms, snippetView } from './highlight';
 import { type IndexState, isRunning } from './indexState';
-import type { ResultItem, SearchStatus } from './messages';
+import type { ResultItem, SearchStatus, SimilarViewTarget, SpanRef } from './messages';
 
 /** "62% of files indexed" while searches cover part of the workspace; "" when they cover it all. */
 export function coverageText(s: IndexState): string {
@@ -65,4 +65,34 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
       moreLines: snippet.moreLines,
     };
   });
+}
+
+/** A span as the search view names it: "src/a.ts:3-9", with the folder's name first in a multi-root workspace. */
+export function spanLabel(span: SpanRef, multiRoot: boolean): string {
+  return `${multiRoot && span.root ? `${span.root}/` : ''}${span.path}:${span.startLine}-${span.endLine}`;
+}
+
+/** The engine's target for a view's: a span's path as results name it (`root/path`: the extension labels every root). */
+export function engineTarget(target: SimilarViewTarget): SimilarTarget {
+  if (target.kind === 'code') return { code: target.code };
+  return { path: target.root ? `${target.root}/${target.path}` : target.path, startLine: target.startLine, endLine: target.endLine };
+}
+
+/**
+ * Results minus those overlapping where the code was selected: the engine leaves a span's own
+ * chunks out, but code is just text to it, and the selection would come first, like itself.
+ */
+export function withoutSource(results: readonly SearchResult[], target: SimilarViewTarget): SearchResult[] {
+  const from = target.kind === 'code' ? target.from : undefined;
+  if (!from) return [...results];
+  return results.filter((r) => !(r.root === from.root && r.path === from.path && r.startLine <= from.endLine && r.endLine >= from.startLine));
+}
+
+/**
+ * The 1-based lines a selection covers, from VS Code's 0-based positions: a selection that ends
+ * at the start of a line (whole lines selected) does not cover that line.
+ */
+export function selectionLines(start: { line: number }, end: { line: number; character: number }): { startLine: number; endLine: number } {
+  const last = end.character === 0 && end.line > start.line ? end.line - 1 : end.line;
+  return { startLine: start.line + 1, endLine: last + 1 };
 }

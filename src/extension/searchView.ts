@@ -3,14 +3,15 @@
 // searches and opens results. Messages are defined and validated in messages.ts.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { type SearchViewRequest, type SearchViewUpdate, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
+import { type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
-import { coverageText, resultItems, searchStatus } from './searchModel';
+import { coverageText, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
 import { mediaPage, searchViewBody } from './webviewHtml';
 
 /** Results per query: enough to scroll through, few enough to render instantly. */
 const RESULTS = 30;
-
+/** Asked for beyond RESULTS when finding code like a selection: the hits at the selection itself are dropped here. */
+const SELECTION_SLACK = 10;
 
 export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'semindex.searchView';
@@ -19,7 +20,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   private viewDisposables: vscode.Disposable[] = [];
   /** The page has loaded and said `ready` (it reloads each time the view is shown). */
   private pageReady = false;
-  private pendingSeed: string | undefined;
+  /** A seed or find-similar for the page, held until it is ready (the view may be opening). */
+  private pending: Extract<SearchViewUpdate, { type: 'seed' | 'findSimilar' }> | undefined;
   private lastStatus = '';
   private readonly stateListener: vscode.Disposable;
 
@@ -54,14 +56,20 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
 
   /** Puts a query in the box (the Search command, with the editor selection) and focuses it. */
   seed(query: string): void {
-    this.pendingSeed = query.slice(0, MAX_QUERY_LENGTH);
-    this.flushSeed();
+    this.pending = { type: 'seed', query: query.slice(0, MAX_QUERY_LENGTH) };
+    this.flushPending();
   }
 
-  private flushSeed(): void {
-    if (this.pendingSeed === undefined || !this.pageReady) return;
-    this.post({ type: 'seed', query: this.pendingSeed });
-    this.pendingSeed = undefined;
+  /** Shows code similar to the target under "Similar to <label>" (the page asks for the results, as for a query). */
+  findSimilar(target: SimilarViewTarget, label: string): void {
+    this.pending = { type: 'findSimilar', target, label };
+    this.flushPending();
+  }
+
+  private flushPending(): void {
+    if (!this.pending || !this.pageReady) return;
+    this.post(this.pending);
+    this.pending = undefined;
   }
 
   private onMessage(raw: unknown): void {
@@ -72,10 +80,13 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         this.pageReady = true;
         this.lastStatus = '';
         this.postStatus();
-        this.flushSeed();
+        this.flushPending();
         return;
       case 'search':
         void this.runSearch(msg);
+        return;
+      case 'similar':
+        void this.runSimilar(msg);
         return;
       case 'open':
         void openResult(this.ctx, msg.root, msg.path, msg.startLine, msg.endLine);
@@ -104,6 +115,30 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     } catch (err) {
       const message = err instanceof Error ? err.message.replace(/^semindex: /, '') : String(err);
       this.ctx.log.error(`search "${msg.query}" failed: ${message}`);
+      this.post({ type: 'error', seq: msg.seq, message });
+    }
+  }
+
+  private async runSimilar(msg: Extract<SearchViewRequest, { type: 'similar' }>): Promise<void> {
+    const t0 = performance.now();
+    const { target } = msg;
+    try {
+      const k = RESULTS + (target.kind === 'code' && target.from ? SELECTION_SLACK : 0);
+      const results = withoutSource(await this.ctx.similar(engineTarget(target), { k, mode: engineMode(msg.mode) }), target).slice(0, RESULTS);
+      const state = this.ctx.state();
+      this.post({
+        type: 'results',
+        seq: msg.seq,
+        query: '',
+        results: resultItems(results, '', state.multiRoot),
+        coverageText: coverageText(state),
+        ms: Math.round(performance.now() - t0),
+      });
+    } catch (err) {
+      // ChunkNotFoundError (the file changed or left the index since it was shown) reads as it is.
+      const message = err instanceof Error ? err.message.replace(/^semindex: /, '') : String(err);
+      const what = target.kind === 'span' ? spanLabel(target, true) : 'a selection';
+      this.ctx.log.error(`find similar to ${what} failed: ${message}`);
       this.post({ type: 'error', seq: msg.seq, message });
     }
   }

@@ -76,13 +76,17 @@ export const searchViewBody = `
       <button type="button" id="mode-semantic" data-mode="semantic" aria-pressed="false" title="Embedding similarity only">Semantic</button>
       <button type="button" id="mode-keyword" data-mode="keyword" aria-pressed="false" title="BM25 keyword matches only">Keyword</button>
     </div>
+    <div id="similar" class="similar" hidden>
+      <span id="similar-label" class="similar-label"></span>
+      <button type="button" id="similar-clear" class="similar-clear" title="Back to the search" aria-label="Back to the search">×</button>
+    </div>
   </div>
   <div id="status" class="status" role="status" aria-live="polite"></div>
   <div id="empty" class="empty" hidden>
     <p id="empty-text"></p>
     <button type="button" id="empty-action" hidden></button>
   </div>
-  <div id="results" class="results" role="listbox" aria-label="Search results" tabindex="0"></div>
+  <div id="results" class="results" role="listbox" aria-label="Search results" aria-description="Enter opens a result, Shift+Enter finds code similar to it" tabindex="0"></div>
   <div id="embedder" class="embedder" aria-label="Embedder in use"></div>`;
 
 export const progressPanelBody = `

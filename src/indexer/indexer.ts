@@ -12,7 +12,7 @@ import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
 import { SECRET_REASON } from './secrets';
 import { Job, Scheduler, type Work } from './scheduler';
-import { HybridSearch, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
+import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
 import { type BatchResult, type BatchTask, type FileOutcome, type FileTask, TASK_WAITING, TASK_WITHDRAWN, type WithdrawnResult, type WorkerConfig } from './worker';
@@ -440,6 +440,11 @@ export class Indexer extends EventEmitter {
   /** Code like a span of an indexed file or a piece of code (search.ts HybridSearch#similar). */
   async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
     return new HybridSearch(this.store, this.embedder).similar(target, opts);
+  }
+
+  /** The innermost indexed chunk holding a line of a file (search.ts HybridSearch#chunkAt). */
+  async chunkAt(path: string, line: number): Promise<IndexedSpan | undefined> {
+    return new HybridSearch(this.store, this.embedder).chunkAt(path, line);
   }
 
   /** Files that failed or were skipped, with reasons (catalog plus the last scan's skips). */

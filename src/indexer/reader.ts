@@ -6,7 +6,7 @@ import { createEmbedder } from './embed';
 import { type IndexInfo, StoreLayout, indexFormat } from './layout';
 import { StoreLock } from './lock';
 import type { ExcludedCounts } from './scan';
-import { HybridSearch, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
+import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
 import { ChunkStore } from './store';
 import type { Embedder } from './types';
 
@@ -79,6 +79,11 @@ export class IndexReader {
   /** Code like a span of an indexed file (left out of the results) or like a piece of code (search.ts). */
   async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
     return this.searcher().similar(target, opts);
+  }
+
+  /** The innermost indexed chunk holding a line of a file (search.ts HybridSearch#chunkAt). */
+  async chunkAt(path: string, line: number): Promise<IndexedSpan | undefined> {
+    return this.searcher().chunkAt(path, line);
   }
 
   private searcher(): HybridSearch {

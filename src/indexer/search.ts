@@ -23,6 +23,14 @@ export interface SearchOptions {
 /** What to find code like: a span of an indexed file (as results name it), or a piece of code. */
 export type SimilarTarget = { path: string; startLine: number; endLine: number } | { code: string };
 
+/** An indexed chunk's place, its path as results show it (`root/path` with a root label). */
+export interface IndexedSpan {
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+}
+
 /** A SimilarTarget span that matches no indexed chunk (typed: the MCP tool and the CLI say so plainly). */
 export class ChunkNotFoundError extends Error {
   constructor(
@@ -152,15 +160,27 @@ export class HybridSearch {
   }
 
   /**
+   * The innermost indexed chunk holding `line` of a file (`path` as results show it), or
+   * undefined: "find similar" at the cursor asks for the function around it, and a span of just
+   * the cursor's line would search for that one line. Its lines are as indexed (a file edited
+   * since may have moved).
+   */
+  async chunkAt(shown: string, line: number): Promise<IndexedSpan | undefined> {
+    for (const { root, path } of fileCandidates(shown)) {
+      const chunks = await this.store.chunksIn(root, path, line, line);
+      const inner = chunks.sort((a, b) => a.endLine - a.startLine - (b.endLine - b.startLine))[0];
+      if (inner) return { path: root ? `${root}/${path}` : path, startLine: inner.startLine, endLine: inner.endLine, symbol: inner.symbol };
+    }
+    return undefined;
+  }
+
+  /**
    * The indexed code of a span, `path` as results show it: a path of the single root ("" root)
    * or, when no such file is indexed, `root/path` with several roots. Lines of nested or
    * overlapping chunks (a class and its methods) are taken once each, in order.
    */
   private async chunksAt(shown: string, startLine: number, endLine: number): Promise<{ root: string; path: string; code: Pick<Chunk, 'symbol' | 'path' | 'text'> } | undefined> {
-    const p = shown.replace(/\\/g, '/').replace(/^\.\//, '');
-    const slash = p.indexOf('/');
-    const candidates = [{ root: '', path: p }, ...(slash > 0 ? [{ root: p.slice(0, slash), path: p.slice(slash + 1) }] : [])];
-    for (const { root, path } of candidates) {
+    for (const { root, path } of fileCandidates(shown)) {
       const chunks = await this.store.chunksIn(root, path, startLine, endLine);
       if (!chunks.length) continue;
       const lines = new Map<number, string>();
@@ -177,6 +197,13 @@ export class HybridSearch {
     }
     return undefined;
   }
+}
+
+/** The files a path as results show it can name: a path of the single root, or `root/path`. */
+function fileCandidates(shown: string): { root: string; path: string }[] {
+  const p = shown.replace(/\\/g, '/').replace(/^\.\//, '');
+  const slash = p.indexOf('/');
+  return [{ root: '', path: p }, ...(slash > 0 ? [{ root: p.slice(0, slash), path: p.slice(slash + 1) }] : [])];
 }
 
 /** The predicate a result must pass (options' path glob and language, minus excluded hits), or undefined for none. */

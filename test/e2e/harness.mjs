@@ -13,6 +13,8 @@
 //   runCommand(page, title)               -> F1, type the title, click the exact row (retries)
 //   statusBarItem(page, text) / statusBarItemById(page, extId, itemId) / notification(page, text)
 //   waitForNotification(page, text) / webviewFrame(page) / screenshot(page, file)
+//   frameWith(page, selector)            -> the webview frame whose document has selector (several open)
+//   docsScreenshot(page, name) / widenSideBar(page, width)   (README screenshots, see the functions)
 //   runExtensionHostTests({ extensionDevelopmentPath, extensionTestsPath, folder, env, timeoutMs })
 //                                         -> { passed, failed, failures, log, ... }
 //   openWorkbenchSession(opts)            -> { server, browser, page, url, saveArtifacts(), close() }
@@ -576,6 +578,51 @@ export async function waitForNotification(page, text, { timeoutMs = 15_000 } = {
  */
 export function webviewFrame(page, { index = 0 } = {}) {
   return page.frameLocator(SELECTORS.webview).nth(index).frameLocator('iframe#active-frame');
+}
+
+/** A webview's content frame whose document has `selector` (search view and progress panel can both be open). */
+export async function frameWith(page, selector, timeout = 90_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const n = await page.locator('iframe.webview').count();
+    for (let i = 0; i < n; i++) {
+      const frame = webviewFrame(page, { index: i });
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > end) throw new Error(`no webview with ${selector} within ${timeout} ms`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Saves a README screenshot: always to test-results/screenshots/<name>, and to docs/images/<name>
+ * when that file is missing or SEMINDEX_UPDATE_SCREENSHOTS=1 (so a test run does not dirty the tree).
+ */
+export async function docsScreenshot(page, name) {
+  // Bottom centre of the page (the status bar): no hover highlights.
+  const { width, height } = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.mouse.move(width / 2, height - 10);
+  const file = path.join(ARTIFACTS, 'screenshots', name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+  const docs = path.join(REPO_ROOT, 'docs/images', name);
+  if (process.env.SEMINDEX_UPDATE_SCREENSHOTS === '1' || !fs.existsSync(docs)) {
+    fs.mkdirSync(path.dirname(docs), { recursive: true });
+    fs.copyFileSync(file, docs);
+  }
+}
+
+/** Drags the side bar's edge so it is `width` px wide (room for the result snippets in the screenshots). */
+export async function widenSideBar(page, width) {
+  const box = await page.locator('[id="workbench.parts.sidebar"]').boundingBox();
+  if (!box || box.width >= width) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - box.width) / 2, y, { steps: 5 });
+  await page.mouse.move(box.x + width + 1, y, { steps: 5 });
+  await page.mouse.up();
 }
 
 /** Saves a screenshot of the page to test-results/<fileName> (e.g. 'ui/after-hello.png'). */

@@ -13,12 +13,12 @@ describe('extension manifest', () => {
   const registered = [...source('commands.ts').matchAll(/^\s+'(semindex\.[A-Za-z]+)': \w+,$/gm)].map((m) => m[1]).sort();
 
   it('contributes every registered command in the Semindex category, and activates on it', () => {
-    assert.ok(registered.length >= 7, `found ${registered.join(', ')}`);
+    assert.ok(registered.length >= 8, `found ${registered.join(', ')}`);
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual(contributed, registered);
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Semindex');
     for (const id of registered) assert.ok(pkg.activationEvents.includes(`onCommand:${id}`), id);
-    for (const id of ['semindex.indexWorkspace', 'semindex.pauseIndexing', 'semindex.resumeIndexing', 'semindex.cancelIndexing', 'semindex.rebuildIndex', 'semindex.search', 'semindex.showProgress']) {
+    for (const id of ['semindex.indexWorkspace', 'semindex.pauseIndexing', 'semindex.resumeIndexing', 'semindex.cancelIndexing', 'semindex.rebuildIndex', 'semindex.search', 'semindex.findSimilar', 'semindex.showProgress']) {
       assert.ok(registered.includes(id), id);
     }
   });
@@ -53,6 +53,16 @@ describe('extension manifest', () => {
     for (const file of ['searchView.ts', 'progressPanel.ts']) for (const m of source(file).matchAll(/'([\w-]+\.(?:js|css|svg))'/g)) referenced.add(`media/${m[1]}`);
     for (const f of referenced) assert.ok(fs.existsSync(path.join(repoRoot, f)), f);
     assert.ok(referenced.has('media/search.js') && referenced.has('media/progress.css'));
+  });
+
+  it('offers Find Similar Code in the editor context menu, and in the palette only with an editor open', () => {
+    const command = pkg.contributes.commands.find((c: { command: string }) => c.command === 'semindex.findSimilar');
+    assert.equal(command?.title, 'Find Similar Code');
+    assert.deepEqual(
+      pkg.contributes.menus['editor/context'].filter((m: { command: string }) => m.command === 'semindex.findSimilar').map((m: { group?: string; when?: string }) => [m.group, m.when]),
+      [['1_semindex@1', undefined]],
+    );
+    assert.deepEqual(pkg.contributes.menus.commandPalette, [{ command: 'semindex.findSimilar', when: 'editorIsOpen' }]);
   });
 
   it('uses no command in menus that is not contributed', () => {

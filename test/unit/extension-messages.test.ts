@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { engineMode, parseProgressPanelRequest, parseSearchViewRequest } from '../../src/extension/messages';
+import type { SearchResult } from '../../src/indexer/search';
+import { MAX_SIMILAR_CODE, engineMode, parseProgressPanelRequest, parseSearchViewRequest } from '../../src/extension/messages';
+import { engineTarget, selectionLines, spanLabel, withoutSource } from '../../src/extension/searchModel';
 
 describe('extension webview messages', () => {
   it('accepts well-formed search view messages', () => {
@@ -26,6 +28,52 @@ describe('extension webview messages', () => {
       { type: 'run', command: 'workbench.action.terminal.new' },
     ];
     for (const m of bad) assert.equal(parseSearchViewRequest(m), undefined, JSON.stringify(m));
+  });
+
+  it('accepts find-similar requests for a span or a piece of code, and nothing else', () => {
+    const span = { kind: 'span', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 };
+    assert.deepEqual(parseSearchViewRequest({ type: 'similar', seq: 4, target: { ...span, extra: 1 }, mode: 'keyword' }), { type: 'similar', seq: 4, target: span, mode: 'keyword' });
+    const from = { root: '', path: 'a.py', startLine: 1, endLine: 2 };
+    assert.deepEqual(parseSearchViewRequest({ type: 'similar', seq: 1, target: { kind: 'code', code: 'def f(): pass', from }, mode: 'hybrid' }), {
+      type: 'similar',
+      seq: 1,
+      target: { kind: 'code', code: 'def f(): pass', from },
+      mode: 'hybrid',
+    });
+    assert.deepEqual(parseSearchViewRequest({ type: 'similar', seq: 1, target: { kind: 'code', code: 'x' }, mode: 'hybrid' })?.type, 'similar');
+    const bad: unknown[] = [
+      { type: 'similar', seq: 1, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { ...span, kind: 'file' }, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { ...span, startLine: 9, endLine: 3 }, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { ...span, path: '' }, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: span, mode: 'vector' },
+      { type: 'similar', seq: 'x', target: span, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { kind: 'code', code: '   ' }, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { kind: 'code', code: 'x'.repeat(MAX_SIMILAR_CODE + 1) }, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { kind: 'code', code: 'x', from: { root: '', path: 'a.py', startLine: 0, endLine: 1 } }, mode: 'hybrid' },
+      { type: 'similar', seq: 1, target: { kind: 'code', code: 'x', from: 'a.py' }, mode: 'hybrid' },
+    ];
+    for (const m of bad) assert.equal(parseSearchViewRequest(m), undefined, JSON.stringify(m));
+  });
+
+  it('find similar: labels, the engine target, the selection left out, selected lines', () => {
+    const span = { root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 };
+    assert.equal(spanLabel(span, false), 'src/a.ts:3-9');
+    assert.equal(spanLabel(span, true), 'app/src/a.ts:3-9');
+    // The extension labels every root, a single one too: the engine finds the file under root/path.
+    assert.deepEqual(engineTarget({ kind: 'span', ...span }), { path: 'app/src/a.ts', startLine: 3, endLine: 9 });
+    assert.deepEqual(engineTarget({ kind: 'code', code: 'x', from: span }), { code: 'x' });
+
+    const hit = (path: string, startLine: number, endLine: number, root = 'app'): SearchResult => ({ root, path, startLine, endLine, symbol: '', language: 'typescript', kind: 'function', score: 1, snippet: '' });
+    const results = [hit('src/a.ts', 1, 4), hit('src/b.ts', 3, 9), hit('src/a.ts', 10, 12), hit('src/a.ts', 3, 9, 'lib'), hit('src/a.ts', 9, 20)];
+    const kept = withoutSource(results, { kind: 'code', code: 'x', from: span }).map((r) => `${r.root}:${r.path}:${r.startLine}`);
+    assert.deepEqual(kept, ['app:src/b.ts:3', 'app:src/a.ts:10', 'lib:src/a.ts:3']);
+    assert.equal(withoutSource(results, { kind: 'code', code: 'x' }).length, 5);
+    assert.equal(withoutSource(results, { kind: 'span', ...span }).length, 5, 'the engine leaves a span out itself');
+
+    assert.deepEqual(selectionLines({ line: 2 }, { line: 8, character: 4 }), { startLine: 3, endLine: 9 });
+    assert.deepEqual(selectionLines({ line: 2 }, { line: 9, character: 0 }), { startLine: 3, endLine: 9 }, 'whole lines: the next line is not selected');
+    assert.deepEqual(selectionLines({ line: 2 }, { line: 2, character: 0 }), { startLine: 3, endLine: 3 });
   });
 
   it('accepts only the progress panel commands it offers', () => {

@@ -172,6 +172,108 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.close();
   });
 
+  it('search view: find similar from the command and from a row (button, Shift+Enter), the header, and back to the query', async () => {
+    const page = await open('search.html');
+    await send(page, { type: 'status', status: searchStatus(readyState) });
+    const hits = resultItems(
+      [
+        { root: 'app', path: 'src/text/levenshtein.py', startLine: 4, endLine: 18, symbol: 'compute_levenshtein_distance', language: 'python', kind: 'function', score: 1, snippet: 'def compute_levenshtein_distance(a, b):' },
+        { root: 'lib', path: 'lib/distance.py', startLine: 2, endLine: 9, symbol: 'edit_distance', language: 'python', kind: 'function', score: 0.5, snippet: 'def edit_distance(a, b):' },
+      ],
+      'edit distance',
+      true,
+    );
+    type Similar = { type: 'similar'; seq: number; target: unknown; mode: string };
+    const lastSimilar = async () => (await posted(page)).filter((m) => m.type === 'similar').at(-1) as unknown as Similar | undefined;
+
+    // A query's results first.
+    await page.fill('#query', 'edit distance');
+    await page.press('#query', 'Enter');
+    let seq = ((await posted(page)).at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq, query: 'edit distance', results: hits, coverageText: '', ms: 1 });
+    await page.locator('#result-1').waitFor({ timeout: 10_000 });
+    assert.equal(await page.isVisible('#similar'), false);
+    assert.equal(await page.locator('#results .result-similar').count(), 2, 'each row has the action');
+    assert.equal(await page.getAttribute('#result-0 .result-similar', 'aria-label'), 'Find code similar to compute_levenshtein_distance');
+
+    // The command: a header instead of the query, and the page asks for the results.
+    await clearPosted(page);
+    const selection = { kind: 'code', code: 'def f(a, b):\n    return a', from: { root: 'app', path: 'src/x.py', startLine: 1, endLine: 2 } };
+    await send(page, { type: 'findSimilar', target: selection, label: 'the selection' });
+    await page.locator('#similar-label', { hasText: 'Similar to the selection' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.isVisible('#similar'), true);
+    assert.equal(await page.inputValue('#query'), '');
+    let asked = (await lastSimilar())!;
+    assert.deepEqual(asked, { type: 'similar', seq: asked.seq, target: selection, mode: 'hybrid' });
+    assert.equal(await page.locator('#results [role=option]').count(), 0, 'the old results go');
+    await send(page, { type: 'results', seq: asked.seq, query: '', results: hits.slice(1), coverageText: '', ms: 1 });
+    await page.locator('#status', { hasText: '1 result' }).waitFor({ timeout: 10_000 });
+
+    // A mode switch asks again for the same target.
+    await page.click('#mode-keyword');
+    asked = (await lastSimilar())!;
+    assert.deepEqual(asked, { type: 'similar', seq: asked.seq, target: selection, mode: 'keyword' });
+    await send(page, { type: 'results', seq: asked.seq, query: '', results: [], coverageText: '', ms: 1 });
+    await page.locator('#empty-text', { hasText: 'No code similar' }).waitFor({ timeout: 10_000 });
+    assert.match((await page.textContent('#empty-text'))!, /^No code similar to the selection found\. Try Hybrid mode\.$/);
+    await page.click('#mode-hybrid');
+    asked = (await lastSimilar())!;
+    await send(page, { type: 'results', seq: asked.seq, query: '', results: hits, coverageText: '', ms: 1 });
+    await page.locator('#result-1').waitFor({ timeout: 10_000 });
+
+    // A row's button: code like that result, labelled by folder in a multi-root workspace; the row is not opened.
+    await clearPosted(page);
+    await page.hover('#result-1');
+    await page.click('#result-1 .result-similar');
+    asked = (await lastSimilar())!;
+    assert.deepEqual(asked.target, { kind: 'span', root: 'lib', path: 'lib/distance.py', startLine: 2, endLine: 9 });
+    assert.ok(!(await posted(page)).some((m) => m.type === 'open'), 'the button does not open the result');
+    assert.equal(await page.textContent('#similar-label'), 'Similar to lib/lib/distance.py:2-9');
+    await send(page, { type: 'results', seq: asked.seq, query: '', results: hits.slice(0, 1), coverageText: '', ms: 1 });
+    // The keyboard stayed in the list: the new first result is selected, Enter opens it.
+    await page.locator('#result-0[aria-selected=true]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.getAttribute('#result-0', 'aria-selected'), 'true');
+    await clearPosted(page);
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await posted(page), [{ type: 'open', root: 'app', path: 'src/text/levenshtein.py', startLine: 4, endLine: 18 }]);
+
+    // Shift+Enter on the list, and Tab to the selected row's button then Enter: the same action.
+    await clearPosted(page);
+    await page.keyboard.press('Shift+Enter');
+    asked = (await lastSimilar())!;
+    assert.deepEqual(asked.target, { kind: 'span', root: 'app', path: 'src/text/levenshtein.py', startLine: 4, endLine: 18 });
+    await send(page, { type: 'results', seq: asked.seq, query: '', results: hits, coverageText: '', ms: 1 });
+    // The page renders on its message event: wait for it rather than racing it.
+    await page.locator('#result-1').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#result-1', 'aria-selected'), 'true');
+    assert.deepEqual(await page.locator('#results .result-similar').evaluateAll((els) => els.map((e) => (e as unknown as { tabIndex: number }).tabIndex)), [-1, 0]);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { closest(s: string): { id: string } | null } } }).document.activeElement.closest('.result')?.id), 'result-1');
+    await clearPosted(page);
+    await page.keyboard.press('Enter');
+    assert.deepEqual((await lastSimilar())!.target, { kind: 'span', root: 'lib', path: 'lib/distance.py', startLine: 2, endLine: 9 });
+    assert.ok(!(await posted(page)).some((m) => m.type === 'open'));
+
+    // Back to the search: the query the box had before find similar, searched again.
+    await clearPosted(page);
+    await page.click('#similar-clear');
+    assert.equal(await page.isVisible('#similar'), false);
+    assert.equal(await page.inputValue('#query'), 'edit distance');
+    seq = ((await posted(page)).at(-1) as unknown as { seq: number }).seq;
+    assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq, query: 'edit distance', mode: 'hybrid' });
+
+    // Typing ends find similar too.
+    await send(page, { type: 'findSimilar', target: selection, label: 'the selection' });
+    await page.locator('#similar').waitFor({ timeout: 10_000 });
+    await clearPosted(page);
+    await page.type('#query', 'x');
+    assert.equal(await page.isVisible('#similar'), false);
+    await page.waitForTimeout(400);
+    assert.deepEqual((await posted(page)).map((m) => m.type), ['search']);
+    await page.close();
+  });
+
   it('progress panel: full state, then diffs, buttons and the problem list', async () => {
     const page = await open('progress.html');
     const view = progressView(readyState, Date.now());

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { IndexReader } from '../../src/indexer/reader';
 import { cliPath, tempDir, writeTree } from './helpers';
 
 const LEVENSHTEIN = `def compute_levenshtein_distance(source: str, target: str) -> int:
@@ -301,6 +302,28 @@ describe('semindex similar (CLI)', function () {
     const text = cli(['similar', '--store', store, `lib/distance.py:${start}-${end}`, '-k', '2']);
     assert.match(text, /^# similar to lib\/distance\.py:\d+-\d+ {2}\(2 results/);
     assert.match(text, /src\/text\/levenshtein\.py:\d+-\d+ {2}compute_levenshtein_distance/);
+  });
+
+  it('chunkAt gives the innermost chunk around a line (find similar at the cursor), or nothing where no code is indexed', async () => {
+    const reader = await IndexReader.open(store);
+    try {
+      const lines = TREE['src/text/levenshtein.py'].split('\n');
+      const start = lines.findIndex((l) => l.startsWith('def compute_levenshtein_distance')) + 1;
+      const end = start + LEVENSHTEIN.trimEnd().split('\n').length - 1;
+      const inner = lines.findIndex((l) => l.includes('substitute_cost =')) + 1;
+      assert.deepEqual(await reader.chunkAt('src/text/levenshtein.py', inner), { path: 'src/text/levenshtein.py', startLine: start, endLine: end, symbol: 'compute_levenshtein_distance' });
+      // The same span is what similar() takes, and leaves out.
+      const span = (await reader.chunkAt('./src/text/levenshtein.py', start))!;
+      const similar = await reader.similar(span, { k: 3 });
+      assert.equal(similar[0].path, 'lib/distance.py');
+      assert.ok(!similar.some((r) => r.path === span.path && r.startLine <= span.endLine && r.endLine >= span.startLine));
+      const shout = lines.findIndex((l) => l.startsWith('def shout')) + 2;
+      assert.equal((await reader.chunkAt('src/text/levenshtein.py', shout))?.symbol, 'shout');
+      assert.equal(await reader.chunkAt('src/nope.py', 1), undefined);
+      assert.equal(await reader.chunkAt('src/text/levenshtein.py', lines.length + 50), undefined);
+    } finally {
+      reader.close();
+    }
   });
 
   it('a span with no indexed code exits 1 with a message; a malformed span is a usage error', () => {

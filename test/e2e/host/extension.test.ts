@@ -139,7 +139,7 @@ describe('single folder: the extension in a real VS Code', function () {
     assert.equal(s.files, 0);
     assert.equal(api.indexer(), undefined, 'the engine is not even loaded');
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['indexWorkspace', 'pauseIndexing', 'resumeIndexing', 'cancelIndexing', 'rebuildIndex', 'search', 'showProgress']) {
+    for (const id of ['indexWorkspace', 'pauseIndexing', 'resumeIndexing', 'cancelIndexing', 'rebuildIndex', 'search', 'findSimilar', 'showProgress']) {
       assert.ok(commands.includes(`semindex.${id}`), `semindex.${id} is registered`);
     }
     assert.equal(statusBarView(s).text, '$(search) Semindex: not indexed');

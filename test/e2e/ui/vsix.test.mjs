@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ARTIFACTS, REPO_ROOT, installVsix, openWorkbenchSession, runCommand, statusBarItemById, webviewFrame } from '../harness.mjs';
+import { REPO_ROOT, docsScreenshot, frameWith, installVsix, openWorkbenchSession, runCommand, statusBarItemById, widenSideBar } from '../harness.mjs';
 
 const VSIX = path.join(REPO_ROOT, 'semindex-linux-x64.vsix');
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/workspace');
@@ -19,49 +19,6 @@ const WAIT = 90_000;
 const FIXTURE_FILES = 14;
 /** Numbers as the extension shows them (src/extension/format.ts): 13616 → "13,616". */
 const count = (n) => n.toLocaleString('en-US');
-
-/** A webview's content frame whose document has `selector` (search view and progress panel can both be open). */
-async function frameWith(page, selector, timeout = WAIT) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const n = await page.locator('iframe.webview').count();
-    for (let i = 0; i < n; i++) {
-      const frame = webviewFrame(page, { index: i });
-      if (await frame.locator(selector).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > end) throw new Error(`no webview with ${selector} within ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/**
- * Saves a README screenshot: always to test-results/screenshots/<name>, and to docs/images/<name>
- * when that file is missing or SEMINDEX_UPDATE_SCREENSHOTS=1 (so a test run does not dirty the tree).
- */
-async function docsScreenshot(page, name) {
-  await page.mouse.move(640, 790); // no hover highlights
-  const file = path.join(ARTIFACTS, 'screenshots', name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  await page.screenshot({ path: file });
-  const docs = path.join(REPO_ROOT, 'docs/images', name);
-  if (process.env.SEMINDEX_UPDATE_SCREENSHOTS === '1' || !fs.existsSync(docs)) {
-    fs.mkdirSync(path.dirname(docs), { recursive: true });
-    fs.copyFileSync(file, docs);
-  }
-}
-
-/** Drags the side bar's edge so it is `width` px wide (room for the result snippets in the screenshots). */
-async function widenSideBar(page, width) {
-  const box = await page.locator('[id="workbench.parts.sidebar"]').boundingBox();
-  if (!box || box.width >= width) return;
-  const x = box.x + box.width + 1;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  await page.mouse.move(x + (width - box.width) / 2, y, { steps: 5 });
-  await page.mouse.move(box.x + width + 1, y, { steps: 5 });
-  await page.mouse.up();
-}
 
 /** Records every text the Semindex status bar item shows from now on (progress flashes by quickly). */
 async function recordStatusTexts(page) {
