@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { type SemindexApi, testApi } from './api';
 import { registerCommands } from './commands';
+import { FirstIndexNotification } from './firstIndexNotification';
 import { Ctx } from './ctx';
 import { registerLmTools } from './lmTools';
 import { registerMcpProvider } from './mcpProvider';
@@ -15,12 +16,15 @@ export function activate(context: vscode.ExtensionContext): SemindexApi {
   ctx = new Ctx(context);
   const searchView = new SearchViewProvider(context.extensionUri, ctx);
   const mcp = registerMcpProvider(ctx, context);
+  const statusBar = new StatusBar(ctx);
+  const firstIndex = new FirstIndexNotification(ctx);
   context.subscriptions.push(
     ctx,
     searchView,
     vscode.window.registerWebviewViewProvider(SearchViewProvider.viewType, searchView),
     ProgressPanel.registerSerializer(context.extensionUri, ctx),
-    new StatusBar(ctx),
+    statusBar,
+    firstIndex,
     ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri }),
     ...registerLmTools(ctx),
     ...(mcp?.disposables ?? []),
@@ -28,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): SemindexApi {
   // Activated by onStartupFinished too (see package.json): only an existing index is brought up
   // to date, and only with semindex.indexOnStartup on; a folder is never indexed unasked.
   ctx.startup();
-  return testApi(ctx, mcp?.provider);
+  return testApi({ ctx, mcp: mcp?.provider, statusBar, firstIndex });
 }
 
 export async function deactivate(): Promise<void> {

@@ -98,7 +98,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         seq: msg.seq,
         query: msg.query,
         results: resultItems(results, msg.query, state.multiRoot),
-        coverageText: coverageText(state),
+        coverageText: coverageText(state, this.ctx.locale),
         ms: Math.round(performance.now() - t0),
       });
     } catch (err) {
@@ -110,7 +110,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
 
   private postStatus(): void {
     if (!this.pageReady) return;
-    const status = searchStatus(this.ctx.state());
+    const status = searchStatus(this.ctx.state(), this.ctx.locale);
     const key = JSON.stringify(status);
     if (key === this.lastStatus) return;
     this.lastStatus = key;

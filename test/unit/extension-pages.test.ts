@@ -100,7 +100,7 @@ describe('extension webview pages (headless Chromium)', function () {
     const page = await open('search.html');
     assert.deepEqual(await posted(page), [{ type: 'ready' }]);
 
-    await send(page, { type: 'status', status: searchStatus(readyState) });
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
     assert.equal(await page.textContent('#empty-text'), 'Type to search 12 files (80 chunks).');
     assert.equal(await page.textContent('#embedder'), 'Embedder: static test vectors');
 
@@ -160,7 +160,7 @@ describe('extension webview pages (headless Chromium)', function () {
   it('search view: the not-indexed state offers Index Workspace, and a seed fills the box', async () => {
     const page = await open('search.html');
     const notIndexed = deriveState(notIndexedFacts());
-    await send(page, { type: 'status', status: searchStatus(notIndexed) });
+    await send(page, { type: 'status', status: searchStatus(notIndexed, 'en') });
     assert.equal(await page.isVisible('#empty-action'), true);
     assert.equal(await page.textContent('#empty-action'), 'Index Workspace');
     await clearPosted(page);
@@ -174,7 +174,7 @@ describe('extension webview pages (headless Chromium)', function () {
 
   it('progress panel: full state, then diffs, buttons and the problem list', async () => {
     const page = await open('progress.html');
-    const view = progressView(readyState, Date.now());
+    const view = progressView(readyState, Date.now(), 'en');
     await send(page, { type: 'state', view });
     assert.equal(await page.textContent('#progress-phase'), 'Up to date');
     assert.equal(await page.textContent('#health-files'), '12');

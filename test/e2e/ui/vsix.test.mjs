@@ -17,7 +17,7 @@ const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/workspace');
 const WAIT = 90_000;
 /** Files of the fixture that are indexed (scratch/ is .gitignore'd and absent anyway). */
 const FIXTURE_FILES = 14;
-/** Numbers as the extension shows them (src/extension/format.ts): 13616 → "13,616". */
+/** Numbers as the extension shows them for code-server's display language, en (src/extension/format.ts): 13616 → "13,616". */
 const count = (n) => n.toLocaleString('en-US');
 
 /** A webview's content frame whose document has `selector` (search view and progress panel can both be open). */
