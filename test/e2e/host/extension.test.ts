@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WAIT_MS, sleep, until } from './wait';
 import type { SemindexApi } from '../../../src/extension/api';
+import { formatCount } from '../../../src/extension/format';
 import { statusBarView } from '../../../src/extension/statusText';
 import type { Indexer } from '../../../src/indexer/indexer';
 import { StoreLayout } from '../../../src/indexer/layout';
@@ -414,7 +415,7 @@ describe('single folder: the extension in a real VS Code', function () {
       assert.equal(state().phase, 'paused');
       assert.equal(state().filesDone, done, 'nothing is indexed while paused');
       assert.ok(done < total, `paused before the end (${done}/${total})`);
-      assert.equal(statusBarView(state(), vscode.env.language).text, `$(debug-pause) Semindex: paused at ${done}/${total} files`);
+      assert.equal(statusBarView(state(), vscode.env.language).text, `$(debug-pause) Semindex: paused at ${formatCount(done, vscode.env.language)}/${formatCount(total, vscode.env.language)} files`);
 
       assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'resumed', '"Index Workspace" on a paused run resumes it');
       await until(() => state().filesDone > done, () => `the run to go on (${describeState()})`);
