@@ -4,10 +4,12 @@
 //   assert.equal(api.state().phase, 'ready'); const hits = await api.search('parse config');
 import type { Indexer } from '../indexer/indexer';
 import type { SearchOptions, SearchResult } from '../indexer/search';
+import type { Confirmer } from './confirm';
 import type { Ctx } from './ctx';
 import type { FirstIndexNotification } from './firstIndexNotification';
 import type { IndexState } from './indexState';
 import type { McpServerProvider } from './mcpProvider';
+import type { Question } from './prompts';
 import type { StatusBar } from './statusBar';
 
 export interface ApiState extends IndexState {
@@ -34,6 +36,10 @@ export interface SemindexApi {
   contextKeys(): Record<string, unknown>;
   /** How many first-index progress notifications were shown in this extension host. */
   firstIndexNotifications(): number;
+  /** Answer the extension's confirmations (Rebuild Index…) with this instead of a modal; undefined shows the modal again. */
+  answerConfirmations(answer: boolean | undefined): void;
+  /** The confirmations asked so far, answered or shown. */
+  confirmations(): Question[];
 }
 
 export interface TestApiDeps {
@@ -41,9 +47,10 @@ export interface TestApiDeps {
   mcp?: McpServerProvider;
   statusBar: StatusBar;
   firstIndex: FirstIndexNotification;
+  confirmer: Confirmer;
 }
 
-export function testApi({ ctx, mcp, statusBar, firstIndex }: TestApiDeps): SemindexApi {
+export function testApi({ ctx, mcp, statusBar, firstIndex, confirmer }: TestApiDeps): SemindexApi {
   return {
     search: (query, opts) => ctx.search(query, opts),
     state: () => {
@@ -56,5 +63,9 @@ export function testApi({ ctx, mcp, statusBar, firstIndex }: TestApiDeps): Semin
     statusBarText: () => statusBar.text,
     contextKeys: () => statusBar.context,
     firstIndexNotifications: () => firstIndex.shown,
+    answerConfirmations: (answer) => {
+      confirmer.answer = answer;
+    },
+    confirmations: () => [...confirmer.asked],
   };
 }

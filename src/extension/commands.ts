@@ -1,15 +1,18 @@
 // One small function per command. They start work and return: progress shows in the status bar
 // and the progress panel, and the test API's whenIdle() waits for the work itself.
 import * as vscode from 'vscode';
+import type { Confirmer } from './confirm';
 import type { Ctx, IndexRequestOutcome } from './ctx';
 import { MAX_QUERY_LENGTH } from './messages';
 import { ProgressPanel } from './progressPanel';
+import { rebuildQuestion } from './prompts';
 import { SearchViewProvider } from './searchView';
 
 export interface CommandDeps {
   ctx: Ctx;
   searchView: SearchViewProvider;
   extensionUri: vscode.Uri;
+  confirmer: Confirmer;
 }
 
 type Command = (deps: CommandDeps) => unknown;
@@ -64,8 +67,12 @@ function cancelIndexing({ ctx }: CommandDeps): void {
   if (needFolder(ctx) && !ctx.cancel()) nothingRunning();
 }
 
-async function rebuildIndex({ ctx }: CommandDeps): Promise<void> {
-  if (needFolder(ctx)) await ctx.rebuild();
+/** Asks first: the index is deleted, and with a model embedder indexing again takes hours. */
+async function rebuildIndex({ ctx, confirmer }: CommandDeps): Promise<boolean> {
+  if (!needFolder(ctx)) return false;
+  if (!(await confirmer.ask(rebuildQuestion(ctx.config.settings.embedder, ctx.state().files, ctx.locale)))) return false;
+  await ctx.rebuild();
+  return true;
 }
 
 /** Focuses the search view, with the editor's selection (first line, if any) as the query. */

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { type SemindexApi, testApi } from './api';
 import { registerCommands } from './commands';
+import { Confirmer } from './confirm';
 import { FirstIndexNotification } from './firstIndexNotification';
 import { Ctx } from './ctx';
 import { registerLmTools } from './lmTools';
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): SemindexApi {
   const mcp = registerMcpProvider(ctx, context);
   const statusBar = new StatusBar(ctx);
   const firstIndex = new FirstIndexNotification(ctx);
+  const confirmer = new Confirmer();
   context.subscriptions.push(
     ctx,
     searchView,
@@ -25,14 +27,14 @@ export function activate(context: vscode.ExtensionContext): SemindexApi {
     ProgressPanel.registerSerializer(context.extensionUri, ctx),
     statusBar,
     firstIndex,
-    ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri }),
+    ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri, confirmer }),
     ...registerLmTools(ctx),
     ...(mcp?.disposables ?? []),
   );
   // Activated by onStartupFinished too (see package.json): only an existing index is brought up
   // to date, and only with semindex.indexOnStartup on; a folder is never indexed unasked.
   ctx.startup();
-  return testApi({ ctx, mcp: mcp?.provider, statusBar, firstIndex });
+  return testApi({ ctx, mcp: mcp?.provider, statusBar, firstIndex, confirmer });
 }
 
 export async function deactivate(): Promise<void> {

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WAIT_MS, sleep, until } from './wait';
+import { evaluateWhen } from './when';
 import type { SemindexApi } from '../../../src/extension/api';
 import { formatCount } from '../../../src/extension/format';
 import { statusBarView } from '../../../src/extension/statusText';
@@ -92,6 +93,17 @@ describe('single folder: the extension in a real VS Code', function () {
     return fs.readFileSync(newest, 'utf8');
   };
   const setting = (key: string, value: unknown) => vscode.workspace.getConfiguration('semindex').update(key, value, vscode.ConfigurationTarget.Global);
+  /** Which of the index commands the palette offers now: the contributed when clauses, on the context keys the extension set. */
+  const paletteOffers = () => {
+    const menus = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus.commandPalette as { command: string; when: string }[];
+    const keys = api.contextKeys();
+    const shown = (id: string) => {
+      const item = menus.find((m) => m.command === `semindex.${id}`);
+      assert.ok(item, `semindex.${id} has a commandPalette when clause`);
+      return evaluateWhen(item.when, keys);
+    };
+    return { index: shown('indexWorkspace'), pause: shown('pauseIndexing'), resume: shown('resumeIndexing'), cancel: shown('cancelIndexing'), rebuild: shown('rebuildIndex'), keys: JSON.stringify(keys) };
+  };
 
   before(async function () {
     this.timeout(WAIT_MS);
@@ -172,6 +184,9 @@ describe('single folder: the extension in a real VS Code', function () {
     await settled();
     assert.equal(state().chunks, fullIndexChunks, 'an unchanged workspace stays as it is');
     assert.equal(api.firstIndexNotifications(), 1, 'later runs stay in the status bar');
+    await until(() => api.contextKeys()['semindex.phase'] === 'ready', () => `the context keys to say ready (${JSON.stringify(api.contextKeys())})`);
+    const offers = paletteOffers();
+    assert.deepEqual([offers.index, offers.pause, offers.resume, offers.cancel, offers.rebuild], [true, false, false, false, true], `index and rebuild only, while nothing runs: ${offers.keys}`);
   });
 
   it('finds the right file first for natural-language queries', async () => {
@@ -345,13 +360,14 @@ describe('single folder: the extension in a real VS Code', function () {
     await api.whenIdle();
     const dir = path.join(ws, 'eta');
     fs.mkdirSync(dir);
-    // ~8 s of indexing on one worker (as in the pause test below): long enough for an estimate.
-    for (let i = 0; i < 1000; i++) {
+    // Some seconds of indexing: long enough for an estimate on most machines.
+    for (let i = 0; i < 2000; i++) {
       let text = `/** Estimate module ${i}. */\n`;
       for (let f = 0; f < 20; f++) text += `export function estimateHelper${i}_${f}(v: number): number {\n  return v * ${i} + ${f};\n}\n\n`;
       fs.writeFileSync(path.join(dir, `module${i}.ts`), text);
     }
     const seen: { ms: number; text: string }[] = [];
+    let whileIndexing: ReturnType<typeof paletteOffers> | undefined;
     try {
       const t0 = Date.now();
       assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'started');
@@ -359,10 +375,13 @@ describe('single folder: the extension in a real VS Code', function () {
       while (Date.now() - t0 < 120_000) {
         const text = api.statusBarText();
         if (seen.at(-1)?.text !== text) seen.push({ ms: Date.now() - t0, text });
+        if (!whileIndexing && api.contextKeys()['semindex.phase'] === 'indexing') whileIndexing = paletteOffers();
         if (/Semindex: [\d,]+ files, [\d,]+ chunks/.test(text) && Date.now() - t0 > 500) break;
         await sleep(20);
       }
       const log = () => JSON.stringify(seen);
+      assert.ok(whileIndexing, `the context keys said indexing at some point: ${log()}`);
+      assert.deepEqual([whileIndexing.index, whileIndexing.pause, whileIndexing.resume, whileIndexing.cancel], [false, true, false, true], `pause and cancel while indexing: ${whileIndexing.keys}`);
       const counting = seen.filter((s) => /Semindex: [\d,]+\/[\d,]+ files/.test(s.text));
       assert.ok(counting.length > 0, `the run showed its progress: ${log()}`);
       // The engine's clock starts after the command did: a text read within 3 s of it is from < 3 s into the run.
@@ -416,6 +435,9 @@ describe('single folder: the extension in a real VS Code', function () {
       assert.equal(state().filesDone, done, 'nothing is indexed while paused');
       assert.ok(done < total, `paused before the end (${done}/${total})`);
       assert.equal(statusBarView(state(), vscode.env.language).text, `$(debug-pause) Semindex: paused at ${formatCount(done, vscode.env.language)}/${formatCount(total, vscode.env.language)} files`);
+      await until(() => api.contextKeys()['semindex.paused'] === true, () => `the paused context key (${JSON.stringify(api.contextKeys())})`);
+      const offers = paletteOffers();
+      assert.deepEqual([offers.index, offers.pause, offers.resume, offers.cancel], [true, false, true, true], `resume, cancel and index (= resume) while paused: ${offers.keys}`);
 
       assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'resumed', '"Index Workspace" on a paused run resumes it');
       await until(() => state().filesDone > done, () => `the run to go on (${describeState()})`);
@@ -508,9 +530,44 @@ describe('single folder: the extension in a real VS Code', function () {
     assert.equal(state().chunks, chunks);
   });
 
-  it('rebuilds the index from scratch', async () => {
+  it('asks before rebuilding: declining leaves the index alone', async () => {
+    await api.whenIdle();
     const before = state();
-    await vscode.commands.executeCommand('semindex.rebuildIndex');
+    const storeDir = (engine() as unknown as { opts: { storeDir: string } }).opts.storeDir;
+    const snapshot = () =>
+      (fs.readdirSync(storeDir, { recursive: true }) as string[])
+        .sort()
+        .map((f) => `${f}@${fs.statSync(path.join(storeDir, f)).mtimeMs}`)
+        .join('\n');
+    const files = snapshot();
+    const open = api.indexer();
+    const asked = api.confirmations().length;
+    api.answerConfirmations(false);
+    try {
+      assert.equal(await vscode.commands.executeCommand('semindex.rebuildIndex'), false, 'declined');
+    } finally {
+      api.answerConfirmations(undefined);
+    }
+    const question = api.confirmations()[asked];
+    assert.ok(question, 'a confirmation was asked');
+    assert.equal(question.action, 'Rebuild');
+    assert.match(question.detail, /Cancel leaves the index as it is/);
+    await api.whenIdle();
+    await sleep(500); // nothing may happen: give a wrongly started rebuild the time to show
+    assert.equal(api.indexer(), open, 'the same engine, not reopened');
+    assert.equal(state().phase, 'ready');
+    assert.equal(state().lastFullRun?.at, before.lastFullRun?.at, 'no new run');
+    assert.equal(snapshot(), files, 'not a file of the store changed');
+  });
+
+  it('rebuilds the index from scratch once confirmed', async () => {
+    const before = state();
+    api.answerConfirmations(true);
+    try {
+      assert.equal(await vscode.commands.executeCommand('semindex.rebuildIndex'), true);
+    } finally {
+      api.answerConfirmations(undefined);
+    }
     await settled();
     const after = state();
     assert.equal(after.files, before.files);

@@ -210,6 +210,12 @@ describe('packaged extension (.vsix) in code-server', function () {
     // Rebuild from the panel: it clears, indexes again and comes back with the same counts.
     const texts = await recordStatusTexts(page);
     await panel.locator('#rebuild').click();
+    // It asks first, in a modal (window.dialogStyle custom: part of the page).
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.filter({ hasText: 'Rebuild the Semindex index from scratch?' }).waitFor({ timeout: WAIT });
+    assert.match(await dialog.innerText(), /embedded again/);
+    await dialog.locator('.monaco-button', { hasText: /^Rebuild$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: WAIT });
     await panel.locator('#progress-phase', { hasText: /Clearing|Opening|Scanning|Indexing|Finalizing|Working/ }).waitFor({ timeout: WAIT }).catch(() => {});
     await panel.locator('#progress-phase', { hasText: 'Up to date' }).waitFor({ timeout: WAIT });
     await panel.locator('#health-chunks', { hasText: count(reference.chunks) }).waitFor({ timeout: WAIT });
