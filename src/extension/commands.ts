@@ -6,6 +6,7 @@ import type { Ctx, IndexRequestOutcome } from './ctx';
 import { MAX_QUERY_LENGTH } from './messages';
 import { ProgressPanel } from './progressPanel';
 import { rebuildQuestion } from './prompts';
+import { showQuickSearch } from './quickSearch';
 import { SearchViewProvider } from './searchView';
 
 export interface CommandDeps {
@@ -24,6 +25,8 @@ export const COMMANDS: Record<string, Command> = {
   'semindex.cancelIndexing': cancelIndexing,
   'semindex.rebuildIndex': rebuildIndex,
   'semindex.search': search,
+  'semindex.quickSearch': quickSearch,
+  'semindex.searchSelection': searchSelection,
   'semindex.showProgress': showProgress,
 };
 
@@ -75,13 +78,27 @@ async function rebuildIndex({ ctx, confirmer }: CommandDeps): Promise<boolean> {
   return true;
 }
 
-/** Focuses the search view, with the editor's selection (first line, if any) as the query. */
-async function search({ searchView }: CommandDeps): Promise<void> {
+/** The editor's selection as a query: its first non-blank line, spaces collapsed; "" without one. */
+function selectionQuery(): string {
   const editor = vscode.window.activeTextEditor;
   const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
-  const query = selected.split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ').slice(0, MAX_QUERY_LENGTH) ?? '';
+  return selected.split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ').slice(0, MAX_QUERY_LENGTH) ?? '';
+}
+
+/** Focuses the search view, with the editor's selection (first line, if any) as the query. */
+async function search({ searchView }: CommandDeps): Promise<void> {
+  const query = selectionQuery();
   await vscode.commands.executeCommand(`${SearchViewProvider.viewType}.focus`);
   searchView.seed(query);
+}
+
+/** The editor context menu's entry: the same as Search (which seeds from the selection), named for it. */
+function searchSelection(deps: CommandDeps): Promise<void> {
+  return search(deps);
+}
+
+function quickSearch({ ctx }: CommandDeps): void {
+  if (needFolder(ctx)) showQuickSearch(ctx);
 }
 
 function showProgress({ ctx, extensionUri }: CommandDeps): void {

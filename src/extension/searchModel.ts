@@ -67,3 +67,13 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
     };
   });
 }
+
+/** A Quick Search item: "symbol — path:line", the snippet's first line below it. */
+export function quickPickItem(r: SearchResult, multiRoot: boolean): { label: string; detail: string; description: string } {
+  const where = `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}`;
+  const name = r.symbol || r.path.split('/').pop() || r.path;
+  const first = r.snippet.split(/\r?\n/).find((l) => l.trim()) ?? '';
+  // Codicon syntax in a label or detail would render as an icon: "$(" is shown as typed.
+  const plain = (t: string) => t.replace(/\$\(/g, '$\u200b(');
+  return { label: plain(`${name} — ${where}`), detail: plain(first.trim()), description: r.kind && r.kind !== 'window' ? r.kind : '' };
+}

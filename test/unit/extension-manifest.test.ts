@@ -52,6 +52,16 @@ describe('extension manifest', () => {
     assert.equal(when['semindex.pauseIndexing'], 'semindex.indexing && !semindex.paused');
     assert.equal(when['semindex.resumeIndexing'], 'semindex.paused');
     assert.equal(when['semindex.cancelIndexing'], 'semindex.indexing');
+    assert.equal(when['semindex.searchSelection'], 'editorHasSelection');
+  });
+
+  it('binds Quick Search and Search Selection to keys VS Code does not use, and puts the latter in the editor menu', () => {
+    const keys = Object.fromEntries((pkg.contributes.keybindings as { command: string; key: string; mac: string; when?: string }[]).map((k) => [k.command, k]));
+    // ctrl+alt+f is list.find on Windows/Linux and cmd+alt+f Replace on macOS (checked in the workbench's own bindings).
+    assert.deepEqual([keys['semindex.quickSearch'].key, keys['semindex.quickSearch'].mac], ['ctrl+alt+shift+f', 'cmd+alt+shift+f']);
+    assert.deepEqual([keys['semindex.searchSelection'].key, keys['semindex.searchSelection'].mac], ['ctrl+alt+shift+s', 'cmd+alt+shift+s']);
+    assert.match(keys['semindex.searchSelection'].when ?? '', /editorHasSelection/);
+    assert.deepEqual(pkg.contributes.menus['editor/context'].map((m: { command: string; when: string }) => [m.command, m.when]), [['semindex.searchSelection', 'editorHasSelection']]);
   });
 
   it('declares the search view in its own activity-bar container, and the panel it revives', () => {

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import type { Progress } from '../../src/indexer/indexer';
+import type { SearchResult } from '../../src/indexer/search';
 import { formatCount, formatPercent, formatRate, plural } from '../../src/extension/format';
 import { type IndexState, deriveState, estimate } from '../../src/extension/indexState';
 import { diffView, problemItems, progressView } from '../../src/extension/progressView';
-import { coverageText, searchStatus } from '../../src/extension/searchModel';
+import { coverageText, quickPickItem, searchStatus } from '../../src/extension/searchModel';
 import { firstIndexProgress, statusBarView } from '../../src/extension/statusText';
 import { facts, notIndexedFacts, progress } from './extension-facts';
 
@@ -158,5 +159,15 @@ describe('extension index state', () => {
     assert.deepEqual(firstIndexProgress(indexing({ elapsedSeconds: 1 }), EN), { message: '279/450 files', percent: 62 });
     assert.equal(firstIndexProgress(deriveState(facts({ fullRun: true, progress: progress({ phase: 'scanning' }) })), EN).message, 'listing the workspace files…');
     assert.equal(firstIndexProgress(indexing({ phase: 'finalizing' }), EN).percent, 100);
+  });
+
+  it('words Quick Search items as "symbol — path:line" with the first line of the snippet', () => {
+    const hit = { root: 'api', path: 'src/http/headers.go', startLine: 12, endLine: 30, symbol: 'ParseHTTPHeader', kind: 'function', language: 'go', snippet: '\n  // ParseHTTPHeader splits a line\nfunc ParseHTTPHeader() {}', score: 1 } satisfies SearchResult;
+    assert.deepEqual(quickPickItem(hit, false), { label: 'ParseHTTPHeader — src/http/headers.go:12', detail: '// ParseHTTPHeader splits a line', description: 'function' });
+    assert.equal(quickPickItem(hit, true).label, 'ParseHTTPHeader — api/src/http/headers.go:12', 'the folder in a multi-root workspace');
+    const window = quickPickItem({ ...hit, symbol: '', kind: 'window', snippet: 'echo $(whoami)' }, false);
+    assert.equal(window.label, 'headers.go — src/http/headers.go:12', 'the file name where there is no symbol');
+    assert.equal(window.description, '');
+    assert.equal(window.detail, 'echo $\u200b(whoami)', 'no codicon from the code');
   });
 });
