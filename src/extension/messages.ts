@@ -26,7 +26,9 @@ export type SearchViewRequest =
   | { type: 'ready' }
   | { type: 'search'; seq: number; query: string; mode: UiSearchMode }
   | { type: 'open'; root: string; path: string; startLine: number; endLine: number }
-  | { type: 'run'; command: SearchViewCommand };
+  | { type: 'run'; command: SearchViewCommand }
+  /** A query the user settled on (Enter, a result opened, the box left): for the history. */
+  | { type: 'remember'; query: string };
 
 /** One result as the search view renders it. */
 export interface ResultItem {
@@ -64,7 +66,9 @@ export type SearchViewUpdate =
   | { type: 'status'; status: SearchStatus }
   | { type: 'results'; seq: number; query: string; results: ResultItem[]; coverageText: string; ms: number }
   | { type: 'error'; seq: number; message: string }
-  | { type: 'seed'; query: string };
+  | { type: 'seed'; query: string }
+  /** Earlier queries of this workspace, oldest first, for ↑/↓ in the empty box. */
+  | { type: 'history'; queries: string[] };
 
 // ——— progress panel ———
 
@@ -116,6 +120,8 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
       return { type: 'open', root: m.root, path: m.path, startLine: m.startLine, endLine: m.endLine };
     case 'run':
       return oneOf(m.command, SEARCH_COMMANDS) ? { type: 'run', command: m.command } : undefined;
+    case 'remember':
+      return str(m.query, MAX_QUERY_LENGTH) && m.query.trim() ? { type: 'remember', query: m.query } : undefined;
     default:
       return undefined;
   }

@@ -3,6 +3,7 @@
 // searches and opens results. Messages are defined and validated in messages.ts.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
+import { HISTORY_KEY, readHistory, remember } from './history';
 import { type SearchViewRequest, type SearchViewUpdate, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
 import { coverageText, resultItems, searchStatus } from './searchModel';
@@ -26,6 +27,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly ctx: Ctx,
+    /** The workspace's Memento (context.workspaceState): the query history belongs to the workspace. */
+    private readonly store: vscode.Memento,
   ) {
     this.stateListener = ctx.onDidChange(() => this.postStatus());
   }
@@ -72,6 +75,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         this.pageReady = true;
         this.lastStatus = '';
         this.postStatus();
+        this.postHistory();
         this.flushSeed();
         return;
       case 'search':
@@ -79,6 +83,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         return;
       case 'open':
         void openResult(this.ctx, msg.root, msg.path, msg.startLine, msg.endLine);
+        return;
+      case 'remember':
+        void this.store.update(HISTORY_KEY, remember(this.history(), msg.query)).then(() => this.postHistory());
         return;
       case 'run': {
         const command = { index: 'semindex.indexWorkspace', showProgress: 'semindex.showProgress', openFolder: 'vscode.openFolder' }[msg.command];
@@ -115,6 +122,14 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     if (key === this.lastStatus) return;
     this.lastStatus = key;
     this.post({ type: 'status', status });
+  }
+
+  private history(): string[] {
+    return readHistory(this.store.get(HISTORY_KEY));
+  }
+
+  private postHistory(): void {
+    if (this.pageReady) this.post({ type: 'history', queries: this.history() });
   }
 
   private post(msg: SearchViewUpdate): void {

@@ -241,6 +241,35 @@ describe('packaged extension (.vsix) in code-server', function () {
     }
   });
 
+  it('recalls the last query with ↑ in the empty search box, also once the view has reloaded', async () => {
+    const last = 'crc32 checksum of a byte buffer';
+    let view = await frameWith(page, '#query');
+    let query = view.locator('#query');
+    await query.fill(last);
+    await query.press('Enter'); // settled on: kept in the workspace's history
+    await view.locator('#results [role=option]').first().filter({ hasText: 'crc32.c' }).waitFor({ timeout: WAIT });
+    await query.fill('');
+    await query.press('ArrowUp');
+    assert.equal(await query.inputValue(), last);
+
+    // Hidden and shown again, the page reloads: the history comes back from the extension (workspaceState).
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility', { timeoutMs: WAIT });
+    await page.locator('[id="workbench.parts.sidebar"]').waitFor({ state: 'hidden', timeout: WAIT });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility', { timeoutMs: WAIT });
+    view = await frameWith(page, '#query');
+    query = view.locator('#query');
+    await query.waitFor({ state: 'visible', timeout: WAIT });
+    // The history reaches a fresh page just after it says ready: try until it has.
+    const end = Date.now() + WAIT;
+    for (;;) {
+      await query.fill('');
+      await query.press('ArrowUp');
+      if ((await query.inputValue()) === last) break;
+      assert.ok(Date.now() < end, `↑ recalls "${last}" after the reload (box: "${await query.inputValue()}")`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
   it('shows phase, counts, health and skipped files in the progress view; its buttons work', async () => {
     await runCommand(page, 'Semindex: Show Index Progress', { timeoutMs: WAIT });
     const panel = await frameWith(page, '#progress-phase');
