@@ -43,6 +43,11 @@
       : null;
   /** What the last results were: their query or find-similar, and how much of the workspace they covered. */
   let shown = { query: '', similar: /** @type {typeof similar} */ (null), coverageText: '', error: '' };
+  /** Earlier queries of this workspace, oldest first (from the extension). */
+  /** @type {string[]} */
+  let history = [];
+  /** The history entry in the box while ↑/↓ walk the history; -1 when the user is typing. */
+  let historyAt = -1;
 
   queryEl.value = typeof saved.query === 'string' ? saved.query : '';
 
@@ -92,14 +97,49 @@
       similar = null;
       render();
     }
+    historyAt = -1;
     persist();
     schedule();
   });
+
+  let remembered = '';
+  /** Tells the extension the query was settled on (kept in the history), once per query. */
+  function remember() {
+    const query = queryEl.value.trim();
+    if (!query || query === remembered) return;
+    remembered = query;
+    vscode.postMessage({ type: 'remember', query });
+  }
+
+  /** True while the box holds what ↑/↓ put there (not something typed since). */
+  function walkingHistory() {
+    return historyAt >= 0 && queryEl.value === history[historyAt];
+  }
+
+  /** @param {number} at */
+  function recall(at) {
+    historyAt = at;
+    queryEl.value = history[at];
+    queryEl.setSelectionRange(queryEl.value.length, queryEl.value.length);
+    persist();
+    runSearch();
+  }
+
+  // Left after typing (the input's change event): the query counts as settled on too.
+  queryEl.addEventListener('change', remember);
 
   queryEl.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();
       runSearch();
+      remember();
+    } else if (e.key === 'ArrowUp' && history.length && (queryEl.value === '' || walkingHistory())) {
+      // The empty box recalls the last query; further ↑ go further back.
+      e.preventDefault();
+      recall(walkingHistory() ? Math.max(0, historyAt - 1) : history.length - 1);
+    } else if (e.key === 'ArrowDown' && walkingHistory() && historyAt < history.length - 1) {
+      e.preventDefault();
+      recall(historyAt + 1);
     } else if (e.key === 'ArrowDown' && results.length) {
       e.preventDefault();
       select(0);
@@ -259,6 +299,7 @@
   function open(i) {
     const r = results[i];
     if (!r) return;
+    remember();
     vscode.postMessage({ type: 'open', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine });
   }
 
@@ -410,6 +451,13 @@
         shown = { query: similar ? '' : queryEl.value.trim(), similar, coverageText: '', error: String(msg.message) };
         setResults([]);
         render();
+        break;
+      case 'history':
+        if (Array.isArray(msg.queries)) {
+          const walking = walkingHistory() ? history[historyAt] : undefined;
+          history = msg.queries.filter((/** @type {unknown} */ q) => typeof q === 'string');
+          historyAt = walking !== undefined ? history.lastIndexOf(walking) : -1;
+        }
         break;
       case 'seed':
         if (typeof msg.query === 'string' && msg.query) {

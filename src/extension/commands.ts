@@ -1,17 +1,21 @@
 // One small function per command. They start work and return: progress shows in the status bar
 // and the progress panel, and the test API's whenIdle() waits for the work itself.
 import * as vscode from 'vscode';
+import type { Confirmer } from './confirm';
 import type { Ctx, IndexRequestOutcome } from './ctx';
 import { relativeToRoots } from '../indexer/scan';
 import { MAX_QUERY_LENGTH, MAX_SIMILAR_CODE, type SimilarViewTarget } from './messages';
 import { ProgressPanel } from './progressPanel';
 import { selectionLines, spanLabel } from './searchModel';
+import { rebuildQuestion } from './prompts';
+import { showQuickSearch } from './quickSearch';
 import { SearchViewProvider } from './searchView';
 
 export interface CommandDeps {
   ctx: Ctx;
   searchView: SearchViewProvider;
   extensionUri: vscode.Uri;
+  confirmer: Confirmer;
 }
 
 type Command = (deps: CommandDeps) => unknown;
@@ -24,6 +28,8 @@ export const COMMANDS: Record<string, Command> = {
   'semindex.rebuildIndex': rebuildIndex,
   'semindex.search': search,
   'semindex.findSimilar': findSimilar,
+  'semindex.quickSearch': quickSearch,
+  'semindex.searchSelection': searchSelection,
   'semindex.showProgress': showProgress,
 };
 
@@ -67,15 +73,24 @@ function cancelIndexing({ ctx }: CommandDeps): void {
   if (needFolder(ctx) && !ctx.cancel()) nothingRunning();
 }
 
-async function rebuildIndex({ ctx }: CommandDeps): Promise<void> {
-  if (needFolder(ctx)) await ctx.rebuild();
+/** Asks first: the index is deleted, and with a model embedder indexing again takes hours. */
+async function rebuildIndex({ ctx, confirmer }: CommandDeps): Promise<boolean> {
+  if (!needFolder(ctx)) return false;
+  if (!(await confirmer.ask(rebuildQuestion(ctx.config.settings.embedder, ctx.state().files, ctx.locale)))) return false;
+  await ctx.rebuild();
+  return true;
+}
+
+/** The editor's selection as a query: its first non-blank line, spaces collapsed; "" without one. */
+function selectionQuery(): string {
+  const editor = vscode.window.activeTextEditor;
+  const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+  return selected.split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ').slice(0, MAX_QUERY_LENGTH) ?? '';
 }
 
 /** Focuses the search view, with the editor's selection (first line, if any) as the query. */
 async function search({ searchView }: CommandDeps): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
-  const query = selected.split(/\r?\n/).find((l) => l.trim())?.trim().replace(/\s+/g, ' ').slice(0, MAX_QUERY_LENGTH) ?? '';
+  const query = selectionQuery();
   await vscode.commands.executeCommand(`${SearchViewProvider.viewType}.focus`);
   searchView.seed(query);
 }
@@ -124,6 +139,15 @@ async function findSimilar({ ctx, searchView }: CommandDeps): Promise<void> {
   }
   await vscode.commands.executeCommand(`${SearchViewProvider.viewType}.focus`);
   searchView.findSimilar(target, label);
+}
+
+/** The editor context menu's entry: the same as Search (which seeds from the selection), named for it. */
+function searchSelection(deps: CommandDeps): Promise<void> {
+  return search(deps);
+}
+
+function quickSearch({ ctx }: CommandDeps): void {
+  if (needFolder(ctx)) showQuickSearch(ctx);
 }
 
 function showProgress({ ctx, extensionUri }: CommandDeps): void {

@@ -32,6 +32,13 @@ type SearchSource = Pick<Indexer, 'search' | 'similar' | 'chunkAt'>;
 
 export type IndexRequestOutcome = 'started' | 'resumed' | 'running' | 'unavailable';
 
+export interface RunStart {
+  /** No index of this workspace existed before this run (not a rebuild, a resume or a settings change). */
+  first: boolean;
+  /** Settles when the run has ended (done, cancelled or failed). */
+  done: Promise<void>;
+}
+
 function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/^semindex: /, '');
@@ -68,6 +75,9 @@ export class Ctx implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<IndexState>();
   /** Fires (coalesced) whenever the index state may have changed. */
   readonly onDidChange = this.emitter.event;
+  private readonly runEmitter = new vscode.EventEmitter<RunStart>();
+  /** Fires when a full run starts; `first` when the workspace had no index before it. */
+  readonly onDidStartRun = this.runEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
@@ -77,6 +87,7 @@ export class Ctx implements vscode.Disposable {
       this.log,
       this.config,
       this.emitter,
+      this.runEmitter,
       this.config.onDidChange((change) => this.onSettingsChanged(change)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleReopen('workspace folders changed')),
       vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc)),
@@ -93,6 +104,11 @@ export class Ctx implements vscode.Disposable {
 
   roots(): Root[] {
     return rootsFor((vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, scheme: f.uri.scheme, fsPath: f.uri.fsPath })));
+  }
+
+  /** VS Code's display language, for the numbers the views show. */
+  get locale(): string {
+    return vscode.env.language;
   }
 
   /** A folder is open that can be indexed (and there is workspace storage for the index). */
@@ -170,6 +186,8 @@ export class Ctx implements vscode.Disposable {
   /** Opens the index if needed and starts a full run (resumes a paused one). Resolves once started. */
   indexWorkspace(): Promise<IndexRequestOutcome> {
     return this.serial(async () => {
+      // Read before openEngine creates the store.
+      const first = !this.hasStore();
       const engine = await this.openEngine();
       if (!engine) return 'unavailable';
       if (this.run) {
@@ -177,7 +195,7 @@ export class Ctx implements vscode.Disposable {
         engine.resume();
         return 'resumed';
       }
-      this.startRun(engine);
+      this.startRun(engine, first);
       return 'started';
     });
   }
@@ -332,7 +350,7 @@ export class Ctx implements vscode.Disposable {
     });
   }
 
-  private startRun(engine: Indexer): void {
+  private startRun(engine: Indexer, first = false): void {
     if (this.run) return;
     if (engine.isPaused) engine.resume();
     this.lastRunCoverage = undefined;
@@ -365,6 +383,7 @@ export class Ctx implements vscode.Disposable {
     this.run = run;
     this.track(run);
     this.changed();
+    this.runEmitter.fire({ first, done: run });
   }
 
   /** Call only inside serial(). Cancels a run, lets in-flight work finish, releases the lock. */

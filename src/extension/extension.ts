@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import { type SemindexApi, testApi } from './api';
 import { registerCommands } from './commands';
+import { Confirmer } from './confirm';
+import { FirstIndexNotification } from './firstIndexNotification';
 import { Ctx } from './ctx';
 import { registerLmTools } from './lmTools';
 import { registerMcpProvider } from './mcpProvider';
@@ -13,22 +15,26 @@ let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): SemindexApi {
   ctx = new Ctx(context);
-  const searchView = new SearchViewProvider(context.extensionUri, ctx);
+  const searchView = new SearchViewProvider(context.extensionUri, ctx, context.workspaceState);
   const mcp = registerMcpProvider(ctx, context);
+  const statusBar = new StatusBar(ctx);
+  const firstIndex = new FirstIndexNotification(ctx);
+  const confirmer = new Confirmer();
   context.subscriptions.push(
     ctx,
     searchView,
     vscode.window.registerWebviewViewProvider(SearchViewProvider.viewType, searchView),
     ProgressPanel.registerSerializer(context.extensionUri, ctx),
-    new StatusBar(ctx),
-    ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri }),
+    statusBar,
+    firstIndex,
+    ...registerCommands({ ctx, searchView, extensionUri: context.extensionUri, confirmer }),
     ...registerLmTools(ctx),
     ...(mcp?.disposables ?? []),
   );
   // Activated by onStartupFinished too (see package.json): only an existing index is brought up
   // to date, and only with semindex.indexOnStartup on; a folder is never indexed unasked.
   ctx.startup();
-  return testApi(ctx, mcp?.provider);
+  return testApi({ ctx, mcp: mcp?.provider, statusBar, firstIndex, confirmer });
 }
 
 export async function deactivate(): Promise<void> {

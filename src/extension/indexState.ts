@@ -70,7 +70,8 @@ export interface IndexState {
   /** Progress of the current run: files done of files total (0/0 when none). */
   filesDone: number;
   filesTotal: number;
-  filesPerSec: number;
+  /** Rate and time left of the current run; null until enough is done to estimate them (estimate()). */
+  filesPerSec: number | null;
   etaSeconds: number | null;
   /** Share (0..1) of the workspace's files that searches cover; null when unknown. */
   coverage: number | null;
@@ -86,6 +87,21 @@ export interface IndexState {
   message: string | null;
   /** What a loading phase is doing ("clearing the index"). */
   transition: string | null;
+}
+
+/** Rate and ETA are held back until this much of the run has passed… */
+export const ESTIMATE_MIN_SECONDS = 3;
+/** …and this share of the files is done: before that they swing wildly (warm-up, the first big files). */
+export const ESTIMATE_MIN_SHARE = 0.02;
+
+/**
+ * Files per second and seconds left, or nulls while too little is done to estimate them
+ * (less than ESTIMATE_MIN_SECONDS elapsed or ESTIMATE_MIN_SHARE of the files done).
+ */
+export function estimate(p: Pick<Progress, 'filesDone' | 'filesTotal' | 'elapsedSeconds' | 'filesPerSec' | 'etaSeconds'>): { filesPerSec: number | null; etaSeconds: number | null } {
+  const enough = p.filesTotal > 0 && p.elapsedSeconds >= ESTIMATE_MIN_SECONDS && p.filesDone / p.filesTotal >= ESTIMATE_MIN_SHARE;
+  if (!enough) return { filesPerSec: null, etaSeconds: null };
+  return { filesPerSec: p.filesPerSec, etaSeconds: p.etaSeconds ?? null };
 }
 
 const RUNNING = new Set(['scanning', 'indexing', 'finalizing', 'paused']);
@@ -133,8 +149,7 @@ export function deriveState(f: IndexFacts): IndexState {
     skipped: running && p ? p.skipped : (f.stats?.skipped ?? p?.skipped ?? 0),
     filesDone: running && p ? p.filesDone : 0,
     filesTotal: running && p ? p.filesTotal : 0,
-    filesPerSec: running && p ? p.filesPerSec : 0,
-    etaSeconds: running && p?.etaSeconds !== undefined ? p.etaSeconds : null,
+    ...(running && p ? estimate(p) : { filesPerSec: null, etaSeconds: null }),
     coverage: coverage ?? null,
     searchable,
     embedder: f.embedder?.description ?? null,

@@ -44,7 +44,9 @@ export type SearchViewRequest =
   | { type: 'search'; seq: number; query: string; mode: UiSearchMode }
   | { type: 'similar'; seq: number; target: SimilarViewTarget; mode: UiSearchMode }
   | { type: 'open'; root: string; path: string; startLine: number; endLine: number }
-  | { type: 'run'; command: SearchViewCommand };
+  | { type: 'run'; command: SearchViewCommand }
+  /** A query the user settled on (Enter, a result opened, the box left): for the history. */
+  | { type: 'remember'; query: string };
 
 /** One result as the search view renders it. */
 export interface ResultItem {
@@ -84,7 +86,9 @@ export type SearchViewUpdate =
   | { type: 'error'; seq: number; message: string }
   | { type: 'seed'; query: string }
   /** Show code similar to the target, under "Similar to <label>" (the Find Similar Code command). */
-  | { type: 'findSimilar'; target: SimilarViewTarget; label: string };
+  | { type: 'findSimilar'; target: SimilarViewTarget; label: string }
+  /** Earlier queries of this workspace, oldest first, for ↑/↓ in the empty box. */
+  | { type: 'history'; queries: string[] };
 
 // ——— progress panel ———
 
@@ -160,6 +164,8 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
     }
     case 'run':
       return oneOf(m.command, SEARCH_COMMANDS) ? { type: 'run', command: m.command } : undefined;
+    case 'remember':
+      return str(m.query, MAX_QUERY_LENGTH) && m.query.trim() ? { type: 'remember', query: m.query } : undefined;
     default:
       return undefined;
   }

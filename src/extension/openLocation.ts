@@ -11,8 +11,18 @@ function resolve(ctx: Ctx, root: string, rel: string): vscode.Uri | undefined {
   return abs ? vscode.Uri.file(abs) : undefined;
 }
 
-/** Opens the file with lines startLine..endLine (1-based) selected and centred. */
-export async function openResult(ctx: Ctx, root: string, rel: string, startLine: number, endLine: number): Promise<vscode.TextEditor | undefined> {
+/**
+ * Opens the file with lines startLine..endLine (1-based) selected and centred; in the preview tab
+ * and taking the focus unless `how` says otherwise (Quick Search previews without the focus).
+ */
+export async function openResult(
+  ctx: Ctx,
+  root: string,
+  rel: string,
+  startLine: number,
+  endLine: number,
+  how: { preserveFocus?: boolean; preview?: boolean } = {},
+): Promise<vscode.TextEditor | undefined> {
   const uri = resolve(ctx, root, rel);
   if (!uri) return undefined;
   try {
@@ -22,7 +32,7 @@ export async function openResult(ctx: Ctx, root: string, rel: string, startLine:
     // The file may have shrunk since it was indexed: clamp rather than fail.
     const end = doc.lineAt(Math.max(start.line, Math.min(endLine - 1, last))).range.end;
     const range = new vscode.Range(start, end);
-    const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: true });
+    const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: how.preview ?? true, preserveFocus: how.preserveFocus ?? false });
     editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
     return editor;
   } catch (err) {

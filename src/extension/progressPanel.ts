@@ -100,7 +100,7 @@ export class ProgressPanel {
   private update(full = false): void {
     if (!this.pageReady || !this.panel.visible) return;
     const state = this.ctx.state();
-    const view = progressView(state, Date.now());
+    const view = progressView(state, Date.now(), this.ctx.locale);
     const diff = diffView(full ? undefined : this.last, view);
     this.last = view;
     if (Object.keys(diff).length) this.post({ type: 'state', view: diff });

@@ -47,22 +47,23 @@ const PHASE_LABELS: Record<UiPhase, string> = {
   error: 'Error',
 };
 
-export function progressView(s: IndexState, now: number): ProgressView {
+/** `locale` is VS Code's display language (vscode.env.language), for the numbers. */
+export function progressView(s: IndexState, now: number, locale: string): ProgressView {
   const running = isRunning(s.phase);
   const hasFolder = s.phase !== 'no-folder';
   const settled = !running && s.phase !== 'loading';
   let percent: number | null = null;
   if (s.coverage !== null && (running || s.phase === 'cancelled' || s.phase === 'ready')) percent = Math.round(s.coverage * 1000) / 10;
-  const pct = s.coverage !== null && running ? ` (${formatPercent(s.coverage)})` : '';
+  const pct = s.coverage !== null && running ? ` (${formatPercent(s.coverage, locale)})` : '';
   let counts = '';
-  if (running && s.filesTotal > 0) counts = `${formatCount(s.filesDone)} / ${formatCount(s.filesTotal)} files · ${plural(s.chunks, 'chunk')}`;
-  else if (s.phase === 'ready' || s.phase === 'cancelled') counts = `${plural(s.files, 'file')} · ${plural(s.chunks, 'chunk')}`;
+  if (running && s.filesTotal > 0) counts = `${formatCount(s.filesDone, locale)} / ${formatCount(s.filesTotal, locale)} files · ${plural(s.chunks, 'chunk', locale)}`;
+  else if (s.phase === 'ready' || s.phase === 'cancelled') counts = `${plural(s.files, 'file', locale)} · ${plural(s.chunks, 'chunk', locale)}`;
   let cache: string;
   if (s.embedderKind === 'static') cache = 'n/a — static embedder re-embeds faster than a cache lookup';
-  else if (s.cacheHitRate !== null) cache = formatPercent(s.cacheHitRate);
+  else if (s.cacheHitRate !== null) cache = formatPercent(s.cacheHitRate, locale);
   else cache = s.embedderKind ? 'no lookups yet' : '—';
   const lastFull = s.lastFullRun
-    ? `${formatAgo(s.lastFullRun.at, now)} · ${formatDuration(s.lastFullRun.seconds)} · ${plural(s.lastFullRun.files, 'file')}, ${plural(s.lastFullRun.chunks, 'chunk')}`
+    ? `${formatAgo(s.lastFullRun.at, now)} · ${formatDuration(s.lastFullRun.seconds)} · ${plural(s.lastFullRun.files, 'file', locale)}, ${plural(s.lastFullRun.chunks, 'chunk', locale)}`
     : 'never';
   return {
     phase: s.phase,
@@ -70,7 +71,7 @@ export function progressView(s: IndexState, now: number): ProgressView {
     percent,
     showBar: running || s.phase === 'loading' || s.phase === 'cancelled' || s.phase === 'ready',
     counts,
-    throughput: s.phase === 'indexing' ? formatRate(s.filesPerSec) : '',
+    throughput: s.phase === 'indexing' && s.filesPerSec !== null ? formatRate(s.filesPerSec, locale) : '',
     eta: s.phase === 'indexing' && s.etaSeconds !== null ? `ETA ${formatDuration(s.etaSeconds)}` : '',
     message: s.message ?? '',
     canIndex: hasFolder && settled,
@@ -81,10 +82,10 @@ export function progressView(s: IndexState, now: number): ProgressView {
     embedder: s.embedder ?? 'not loaded yet',
     building: s.building ? 'Building a new index for this embedder; the previous index answers searches until it is complete.' : '',
     size: s.bytes !== null ? formatBytes(s.bytes) : '—',
-    files: formatCount(s.files),
-    chunks: formatCount(s.chunks),
-    failed: formatCount(s.failed),
-    skipped: formatCount(s.skipped),
+    files: formatCount(s.files, locale),
+    chunks: formatCount(s.chunks, locale),
+    failed: formatCount(s.failed, locale),
+    skipped: formatCount(s.skipped, locale),
     cache,
     lastFull,
     lastIncremental: s.lastIncrementalRun !== null ? formatAgo(s.lastIncrementalRun, now) : 'never',

@@ -7,15 +7,16 @@ import { type IndexState, isRunning } from './indexState';
 import type { ResultItem, SearchStatus, SimilarViewTarget, SpanRef } from './messages';
 
 /** "62% of files indexed" while searches cover part of the workspace; "" when they cover it all. */
-export function coverageText(s: IndexState): string {
+export function coverageText(s: IndexState, locale: string): string {
   if (s.phase === 'scanning') return 'scanning the workspace — results cover what was indexed before';
   if (!isRunning(s.phase) && s.phase !== 'cancelled') return '';
   if (s.coverage === null || s.coverage >= 1) return '';
-  return `${formatPercent(s.coverage)} of files indexed${s.phase === 'cancelled' ? ' (indexing was cancelled)' : ''}`;
+  return `${formatPercent(s.coverage, locale)} of files indexed${s.phase === 'cancelled' ? ' (indexing was cancelled)' : ''}`;
 }
 
-export function searchStatus(s: IndexState): SearchStatus {
-  const base = { phase: s.phase, searchable: s.searchable, coverageText: coverageText(s), embedder: s.embedder ?? '', files: s.files, chunks: s.chunks };
+/** `locale` is VS Code's display language (vscode.env.language), for the numbers. */
+export function searchStatus(s: IndexState, locale: string): SearchStatus {
+  const base = { phase: s.phase, searchable: s.searchable, coverageText: coverageText(s, locale), embedder: s.embedder ?? '', files: s.files, chunks: s.chunks };
   switch (s.phase) {
     case 'no-folder':
       return { ...base, hint: 'Open a folder to search its code.', action: 'openFolder' };
@@ -36,7 +37,7 @@ export function searchStatus(s: IndexState): SearchStatus {
       };
     case 'ready':
       return s.chunks > 0
-        ? { ...base, hint: `Type to search ${plural(s.files, 'file')} (${plural(s.chunks, 'chunk')}).`, action: null }
+        ? { ...base, hint: `Type to search ${plural(s.files, 'file', locale)} (${plural(s.chunks, 'chunk', locale)}).`, action: null }
         : { ...base, hint: 'The index is empty: no file matched the include/exclude settings.', action: 'index' };
     case 'cancelled':
       return { ...base, hint: 'Indexing was cancelled; search covers what was indexed. Index the workspace to finish.', action: 'index' };
@@ -95,4 +96,14 @@ export function withoutSource(results: readonly SearchResult[], target: SimilarV
 export function selectionLines(start: { line: number }, end: { line: number; character: number }): { startLine: number; endLine: number } {
   const last = end.character === 0 && end.line > start.line ? end.line - 1 : end.line;
   return { startLine: start.line + 1, endLine: last + 1 };
+}
+
+/** A Quick Search item: "symbol — path:line", the snippet's first line below it. */
+export function quickPickItem(r: SearchResult, multiRoot: boolean): { label: string; detail: string; description: string } {
+  const where = `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}`;
+  const name = r.symbol || r.path.split('/').pop() || r.path;
+  const first = r.snippet.split(/\r?\n/).find((l) => l.trim()) ?? '';
+  // Codicon syntax in a label or detail would render as an icon: "$(" is shown as typed.
+  const plain = (t: string) => t.replace(/\$\(/g, '$\u200b(');
+  return { label: plain(`${name} — ${where}`), detail: plain(first.trim()), description: r.kind && r.kind !== 'window' ? r.kind : '' };
 }

@@ -3,6 +3,7 @@
 // searches and opens results. Messages are defined and validated in messages.ts.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
+import { HISTORY_KEY, readHistory, remember } from './history';
 import { type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
 import { coverageText, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
@@ -28,6 +29,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly ctx: Ctx,
+    /** The workspace's Memento (context.workspaceState): the query history belongs to the workspace. */
+    private readonly store: vscode.Memento,
   ) {
     this.stateListener = ctx.onDidChange(() => this.postStatus());
   }
@@ -80,6 +83,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         this.pageReady = true;
         this.lastStatus = '';
         this.postStatus();
+        this.postHistory();
         this.flushPending();
         return;
       case 'search':
@@ -90,6 +94,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         return;
       case 'open':
         void openResult(this.ctx, msg.root, msg.path, msg.startLine, msg.endLine);
+        return;
+      case 'remember':
+        void this.store.update(HISTORY_KEY, remember(this.history(), msg.query)).then(() => this.postHistory());
         return;
       case 'run': {
         const command = { index: 'semindex.indexWorkspace', showProgress: 'semindex.showProgress', openFolder: 'vscode.openFolder' }[msg.command];
@@ -109,7 +116,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         seq: msg.seq,
         query: msg.query,
         results: resultItems(results, msg.query, state.multiRoot),
-        coverageText: coverageText(state),
+        coverageText: coverageText(state, this.ctx.locale),
         ms: Math.round(performance.now() - t0),
       });
     } catch (err) {
@@ -131,7 +138,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         seq: msg.seq,
         query: '',
         results: resultItems(results, '', state.multiRoot),
-        coverageText: coverageText(state),
+        coverageText: coverageText(state, this.ctx.locale),
         ms: Math.round(performance.now() - t0),
       });
     } catch (err) {
@@ -145,11 +152,19 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
 
   private postStatus(): void {
     if (!this.pageReady) return;
-    const status = searchStatus(this.ctx.state());
+    const status = searchStatus(this.ctx.state(), this.ctx.locale);
     const key = JSON.stringify(status);
     if (key === this.lastStatus) return;
     this.lastStatus = key;
     this.post({ type: 'status', status });
+  }
+
+  private history(): string[] {
+    return readHistory(this.store.get(HISTORY_KEY));
+  }
+
+  private postHistory(): void {
+    if (this.pageReady) this.post({ type: 'history', queries: this.history() });
   }
 
   private post(msg: SearchViewUpdate): void {

@@ -10,7 +10,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly listener: vscode.Disposable;
   private readonly contextKeys = new Map<string, unknown>();
 
-  constructor(ctx: Ctx) {
+  constructor(private readonly ctx: Ctx) {
     this.item.name = 'Semindex';
     this.item.command = 'semindex.showProgress';
     this.listener = ctx.onDidChange((s) => this.render(s));
@@ -18,7 +18,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(s: IndexState): void {
-    const v = statusBarView(s);
+    const v = statusBarView(s, this.ctx.locale);
     this.item.text = v.text;
     this.item.tooltip = v.tooltip;
     this.item.accessibilityInformation = { label: v.ariaLabel, role: 'button' };
@@ -30,6 +30,16 @@ export class StatusBar implements vscode.Disposable {
     this.setContext('semindex.indexed', s.searchable);
     this.setContext('semindex.indexing', isRunning(s.phase));
     this.setContext('semindex.paused', s.phase === 'paused');
+  }
+
+  /** What the item shows now (the test API hands it out: the DOM item is only visible to UI tests). */
+  get text(): string {
+    return this.item.text;
+  }
+
+  /** The context keys as last set, for `when` clauses (the test API hands them out). */
+  get context(): Record<string, unknown> {
+    return Object.fromEntries(this.contextKeys);
   }
 
   private setContext(key: string, value: unknown): void {

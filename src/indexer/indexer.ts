@@ -46,6 +46,8 @@ export interface Progress {
   skipped: number;
   filesPerSec: number;
   etaSeconds: number | undefined;
+  /** Seconds since the run started (pauses included, like filesPerSec): lets a UI hold back rate and ETA while they are noise. */
+  elapsedSeconds: number;
   /** Share of chunks whose vector came from the embedding cache (costly embedders only). */
   cacheHitRate: number | undefined;
 }
@@ -131,7 +133,7 @@ export class Indexer extends EventEmitter {
   private counters: RunCounters = { indexed: 0, unchanged: 0, skipped: 0, failed: 0, deleted: 0 };
   /** Files the workers skipped as likely secrets this run (also in counters.skipped). */
   private secretSkipped = 0;
-  private progress: Progress = { phase: 'idle', filesTotal: 0, filesDone: 0, chunks: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined, cacheHitRate: undefined };
+  private progress: Progress = { phase: 'idle', filesTotal: 0, filesDone: 0, chunks: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined, elapsedSeconds: 0, cacheHitRate: undefined };
   private runStart = 0;
   private cacheHits = 0;
   private embedded = 0;
@@ -498,7 +500,7 @@ export class Indexer extends EventEmitter {
     this.runStart = performance.now();
     this.cacheHits = 0;
     this.embedded = 0;
-    this.progress = { ...this.progress, filesTotal: 0, filesDone: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined };
+    this.progress = { ...this.progress, filesTotal: 0, filesDone: 0, failed: 0, skipped: 0, filesPerSec: 0, etaSeconds: undefined, elapsedSeconds: 0 };
   }
 
   /** The work for a file, or undefined when the catalog says it is unchanged (stat only). */
@@ -765,6 +767,7 @@ export class Indexer extends EventEmitter {
     this.lastEmit = now;
     const elapsed = (now - this.runStart) / 1000;
     const done = this.counters.indexed + this.counters.failed + this.counters.skipped;
+    this.progress.elapsedSeconds = elapsed;
     this.progress.filesPerSec = elapsed > 0 ? done / elapsed : 0;
     const left = this.progress.filesTotal - this.progress.filesDone;
     this.progress.etaSeconds = this.progress.filesPerSec > 0 && left > 0 ? left / this.progress.filesPerSec : undefined;

@@ -11,6 +11,7 @@ export const progress = (p: Partial<Progress> = {}): Progress => ({
   skipped: 0,
   filesPerSec: 0,
   etaSeconds: undefined,
+  elapsedSeconds: 0,
   cacheHitRate: undefined,
   ...p,
 });

@@ -1,5 +1,5 @@
-// package.json's contributions against the code: every command registered is contributed and
-// activates the extension, every setting read exists with the same default, every file exists.
+// package.json's contributions against the code: every command registered is contributed, every
+// setting read exists with the same default, every file exists.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,21 +12,56 @@ const source = (file: string) => fs.readFileSync(path.join(repoRoot, 'src/extens
 describe('extension manifest', () => {
   const registered = [...source('commands.ts').matchAll(/^\s+'(semindex\.[A-Za-z]+)': \w+,$/gm)].map((m) => m[1]).sort();
 
-  it('contributes every registered command in the Semindex category, and activates on it', () => {
-    assert.ok(registered.length >= 8, `found ${registered.join(', ')}`);
+  it('contributes every registered command in the Semindex category', () => {
+    assert.ok(registered.length >= 7, `found ${registered.join(', ')}`);
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual(contributed, registered);
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Semindex');
-    for (const id of registered) assert.ok(pkg.activationEvents.includes(`onCommand:${id}`), id);
     for (const id of ['semindex.indexWorkspace', 'semindex.pauseIndexing', 'semindex.resumeIndexing', 'semindex.cancelIndexing', 'semindex.rebuildIndex', 'semindex.search', 'semindex.findSimilar', 'semindex.showProgress']) {
       assert.ok(registered.includes(id), id);
     }
   });
 
-  it('never activates on everything', () => {
+  it('never activates on everything, and declares no event VS Code derives from the contributions', () => {
     assert.ok(!pkg.activationEvents.includes('*'));
-    assert.ok(pkg.activationEvents.includes('onStartupFinished'));
     assert.ok(!pkg.activationEvents.some((e: string) => e.startsWith('workspaceContains:')));
+    // Needed: an existing index is brought up to date when the window opens (ctx.startup()).
+    assert.ok(pkg.activationEvents.includes('onStartupFinished'));
+    // Since VS Code 1.74 contributed commands and views activate the extension by themselves
+    // (implicit onCommand:/onView:); listing them again is noise that can drift from the contributions.
+    assert.ok(Number(/\^1\.(\d+)/.exec(pkg.engines.vscode)![1]) >= 74, pkg.engines.vscode);
+    assert.deepEqual(pkg.activationEvents.filter((e: string) => e.startsWith('onCommand:') || e.startsWith('onView:')), []);
+    // A webview panel is no contribution, so VS Code derives nothing for it: reviving the progress
+    // panel after a reload needs its event (built-in extensions declare theirs, e.g. markdown.preview).
+    assert.deepEqual(pkg.activationEvents.sort(), ['onStartupFinished', 'onWebviewPanel:semindex.progress']);
+  });
+
+  it('runs where the files are, with settings scoped to what they apply to', () => {
+    assert.deepEqual(pkg.extensionKind, ['workspace']);
+    const props = pkg.contributes.configuration.properties;
+    for (const key of ['include', 'exclude']) assert.equal(props[`semindex.${key}`].scope, 'resource', key);
+    for (const key of ['modelPath', 'workers']) assert.equal(props[`semindex.${key}`].scope, 'machine-overridable', key);
+  });
+
+  it('offers each palette command only when it can run', () => {
+    const when = Object.fromEntries((pkg.contributes.menus.commandPalette as { command: string; when: string }[]).map((m) => [m.command, m.when]));
+    // The context keys the status bar sets (statusBar.ts): each clause uses only those.
+    const keys = [...source('statusBar.ts').matchAll(/this\.setContext\('([\w.]+)'/g)].map((m) => m[1]).sort();
+    assert.deepEqual(keys, ['semindex.indexed', 'semindex.indexing', 'semindex.paused', 'semindex.phase']);
+    for (const [command, clause] of Object.entries(when)) for (const k of clause.match(/semindex\.[\w.]+/g) ?? []) assert.ok(keys.includes(k), `${command}: ${k}`);
+    assert.equal(when['semindex.pauseIndexing'], 'semindex.indexing && !semindex.paused');
+    assert.equal(when['semindex.resumeIndexing'], 'semindex.paused');
+    assert.equal(when['semindex.cancelIndexing'], 'semindex.indexing');
+    assert.equal(when['semindex.searchSelection'], 'editorHasSelection');
+  });
+
+  it('binds Quick Search and Search Selection to keys VS Code does not use, and puts the latter in the editor menu', () => {
+    const keys = Object.fromEntries((pkg.contributes.keybindings as { command: string; key: string; mac: string; when?: string }[]).map((k) => [k.command, k]));
+    // ctrl+alt+f is list.find on Windows/Linux and cmd+alt+f Replace on macOS (checked in the workbench's own bindings).
+    assert.deepEqual([keys['semindex.quickSearch'].key, keys['semindex.quickSearch'].mac], ['ctrl+alt+shift+f', 'cmd+alt+shift+f']);
+    assert.deepEqual([keys['semindex.searchSelection'].key, keys['semindex.searchSelection'].mac], ['ctrl+alt+shift+s', 'cmd+alt+shift+s']);
+    assert.match(keys['semindex.searchSelection'].when ?? '', /editorHasSelection/);
+    assert.deepEqual(pkg.contributes.menus['editor/context'].map((m: { command: string; when: string }) => [m.command, m.when]), [['semindex.searchSelection', 'editorHasSelection']]);
   });
 
   it('declares the search view in its own activity-bar container, and the panel it revives', () => {
@@ -36,7 +71,6 @@ describe('extension manifest', () => {
     assert.ok(fs.existsSync(path.join(repoRoot, container.icon)), container.icon);
     const views = pkg.contributes.views[container.id];
     assert.deepEqual(views.map((v: { id: string; type: string }) => [v.id, v.type]), [[viewType, 'webview']]);
-    assert.ok(pkg.activationEvents.includes(`onView:${viewType}`));
     assert.ok(pkg.activationEvents.includes(`onWebviewPanel:${panelType}`));
   });
 

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { SearchResult } from '../../src/indexer/search';
 import { MAX_SIMILAR_CODE, engineMode, parseProgressPanelRequest, parseSearchViewRequest } from '../../src/extension/messages';
 import { engineTarget, selectionLines, spanLabel, withoutSource } from '../../src/extension/searchModel';
+import { HISTORY_MAX, readHistory, remember } from '../../src/extension/history';
 
 describe('extension webview messages', () => {
   it('accepts well-formed search view messages', () => {
@@ -9,6 +10,7 @@ describe('extension webview messages', () => {
     assert.deepEqual(parseSearchViewRequest({ type: 'search', seq: 3, query: 'parse config', mode: 'semantic', extra: 1 }), { type: 'search', seq: 3, query: 'parse config', mode: 'semantic' });
     assert.deepEqual(parseSearchViewRequest({ type: 'open', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 }), { type: 'open', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 });
     assert.deepEqual(parseSearchViewRequest({ type: 'run', command: 'index' }), { type: 'run', command: 'index' });
+    assert.deepEqual(parseSearchViewRequest({ type: 'remember', query: 'parse config' }), { type: 'remember', query: 'parse config' });
   });
 
   it('ignores unknown types and malformed fields', () => {
@@ -26,6 +28,9 @@ describe('extension webview messages', () => {
       { type: 'open', root: 'app', path: '', startLine: 1, endLine: 1 },
       { type: 'open', root: {}, path: 'a.ts', startLine: 1, endLine: 1 },
       { type: 'run', command: 'workbench.action.terminal.new' },
+      { type: 'remember', query: '  ' },
+      { type: 'remember', query: 'q'.repeat(1001) },
+      { type: 'remember', query: ['q'] },
     ];
     for (const m of bad) assert.equal(parseSearchViewRequest(m), undefined, JSON.stringify(m));
   });
@@ -88,5 +93,18 @@ describe('extension webview messages', () => {
     assert.equal(engineMode('hybrid'), 'hybrid');
     assert.equal(engineMode('semantic'), 'vector');
     assert.equal(engineMode('keyword'), 'bm25');
+  });
+
+  it('keeps the query history: newest last, each query once, at most 50', () => {
+    assert.deepEqual(remember([], '  parse config '), ['parse config']);
+    assert.deepEqual(remember(['a', 'b', 'c'], 'a'), ['b', 'c', 'a'], 'a repeated query moves to the end');
+    assert.deepEqual(remember(['a'], '   '), ['a']);
+    const full = Array.from({ length: HISTORY_MAX }, (_, i) => `q${i}`);
+    const next = remember(full, 'newest');
+    assert.equal(next.length, 50);
+    assert.deepEqual([next[0], next.at(-1)], ['q1', 'newest'], 'the oldest is dropped');
+    assert.deepEqual(readHistory(['a', 3, '', 'b', null]), ['a', 'b']);
+    assert.deepEqual(readHistory({ a: 1 }), []);
+    assert.equal(readHistory(Array.from({ length: 80 }, (_, i) => `q${i}`)).length, 50);
   });
 });

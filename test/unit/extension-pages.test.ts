@@ -100,7 +100,7 @@ describe('extension webview pages (headless Chromium)', function () {
     const page = await open('search.html');
     assert.deepEqual(await posted(page), [{ type: 'ready' }]);
 
-    await send(page, { type: 'status', status: searchStatus(readyState) });
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
     assert.equal(await page.textContent('#empty-text'), 'Type to search 12 files (80 chunks).');
     assert.equal(await page.textContent('#embedder'), 'Embedder: static test vectors');
 
@@ -142,7 +142,8 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.equal(await page.getAttribute('#result-0', 'aria-selected'), 'false');
     await page.keyboard.press('Enter');
     await page.click('#result-0');
-    assert.deepEqual(await posted(page), [
+    // Opening also remembers the query (the history test below); here, what is opened.
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'open'), [
       { type: 'open', root: 'lib', path: 'lib/b.ts', startLine: 1, endLine: 1 },
       { type: 'open', root: 'app', path: 'src/<b>config</b>.ts', startLine: 3, endLine: 9 },
     ]);
@@ -160,7 +161,7 @@ describe('extension webview pages (headless Chromium)', function () {
   it('search view: the not-indexed state offers Index Workspace, and a seed fills the box', async () => {
     const page = await open('search.html');
     const notIndexed = deriveState(notIndexedFacts());
-    await send(page, { type: 'status', status: searchStatus(notIndexed) });
+    await send(page, { type: 'status', status: searchStatus(notIndexed, 'en') });
     assert.equal(await page.isVisible('#empty-action'), true);
     assert.equal(await page.textContent('#empty-action'), 'Index Workspace');
     await clearPosted(page);
@@ -174,7 +175,7 @@ describe('extension webview pages (headless Chromium)', function () {
 
   it('search view: find similar from the command and from a row (button, Shift+Enter), the header, and back to the query', async () => {
     const page = await open('search.html');
-    await send(page, { type: 'status', status: searchStatus(readyState) });
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
     const hits = resultItems(
       [
         { root: 'app', path: 'src/text/levenshtein.py', startLine: 4, endLine: 18, symbol: 'compute_levenshtein_distance', language: 'python', kind: 'function', score: 1, snippet: 'def compute_levenshtein_distance(a, b):' },
@@ -271,12 +272,48 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.equal(await page.isVisible('#similar'), false);
     await page.waitForTimeout(400);
     assert.deepEqual((await posted(page)).map((m) => m.type), ['search']);
+  });
+
+  it('search view: ↑/↓ in the empty box walk the query history; Enter and opening a result remember the query', async () => {
+    const page = await open('search.html');
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
+    await send(page, { type: 'history', queries: ['oldest query', 'middle query', 'last query'] });
+    await page.focus('#query');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.inputValue('#query'), 'last query', '↑ in the empty box: the last query');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.inputValue('#query'), 'oldest query', 'and no further than the oldest');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.inputValue('#query'), 'middle query');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq: 5, query: 'middle query', mode: 'hybrid' }, 'a recalled query is searched at once');
+    // Typed text is not history: ↑ moves the caret again instead of replacing it.
+    await page.keyboard.type(' edited');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.inputValue('#query'), 'middle query edited');
+    await clearPosted(page);
+    await page.keyboard.press('Enter');
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'remember'), [{ type: 'remember', query: 'middle query edited' }]);
+    const seq = ((await posted(page)).find((m) => m.type === 'search') as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq, query: 'middle query edited', results: resultItems([{ root: '', path: 'a.ts', startLine: 1, endLine: 2, symbol: 'a', kind: 'function', language: 'typescript', score: 1, snippet: 'function a() {}' }], 'q', false), coverageText: '', ms: 1 });
+    await clearPosted(page);
+    await page.click('#result-0');
+    assert.deepEqual((await posted(page)).map((m) => m.type), ['open'], 'remembered once');
+    // A query typed and then a result opened (no Enter): remembered too.
+    await page.fill('#query', 'another query');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.some((m) => (m as { query?: string }).query === 'another query'));
+    const seq2 = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq: seq2, query: 'another query', results: resultItems([{ root: '', path: 'b.ts', startLine: 1, endLine: 2, symbol: 'b', kind: 'function', language: 'typescript', score: 1, snippet: 'function b() {}' }], 'q', false), coverageText: '', ms: 1 });
+    await clearPosted(page);
+    await page.click('#result-0');
+    assert.deepEqual((await posted(page)).filter((m) => m.type !== 'search'), [{ type: 'remember', query: 'another query' }, { type: 'open', root: '', path: 'b.ts', startLine: 1, endLine: 2 }]);
     await page.close();
   });
 
   it('progress panel: full state, then diffs, buttons and the problem list', async () => {
     const page = await open('progress.html');
-    const view = progressView(readyState, Date.now());
+    const view = progressView(readyState, Date.now(), 'en');
     await send(page, { type: 'state', view });
     assert.equal(await page.textContent('#progress-phase'), 'Up to date');
     assert.equal(await page.textContent('#health-files'), '12');

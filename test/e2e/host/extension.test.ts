@@ -12,7 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WAIT_MS, sleep, until } from './wait';
+import { evaluateWhen } from './when';
 import type { SemindexApi } from '../../../src/extension/api';
+import { formatCount } from '../../../src/extension/format';
 import { statusBarView } from '../../../src/extension/statusText';
 import type { Indexer } from '../../../src/indexer/indexer';
 import { StoreLayout } from '../../../src/indexer/layout';
@@ -91,6 +93,17 @@ describe('single folder: the extension in a real VS Code', function () {
     return fs.readFileSync(newest, 'utf8');
   };
   const setting = (key: string, value: unknown) => vscode.workspace.getConfiguration('semindex').update(key, value, vscode.ConfigurationTarget.Global);
+  /** Which of the index commands the palette offers now: the contributed when clauses, on the context keys the extension set. */
+  const paletteOffers = () => {
+    const menus = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus.commandPalette as { command: string; when: string }[];
+    const keys = api.contextKeys();
+    const shown = (id: string) => {
+      const item = menus.find((m) => m.command === `semindex.${id}`);
+      assert.ok(item, `semindex.${id} has a commandPalette when clause`);
+      return evaluateWhen(item.when, keys);
+    };
+    return { index: shown('indexWorkspace'), pause: shown('pauseIndexing'), resume: shown('resumeIndexing'), cancel: shown('cancelIndexing'), rebuild: shown('rebuildIndex'), keys: JSON.stringify(keys) };
+  };
 
   before(async function () {
     this.timeout(WAIT_MS);
@@ -142,7 +155,7 @@ describe('single folder: the extension in a real VS Code', function () {
     for (const id of ['indexWorkspace', 'pauseIndexing', 'resumeIndexing', 'cancelIndexing', 'rebuildIndex', 'search', 'findSimilar', 'showProgress']) {
       assert.ok(commands.includes(`semindex.${id}`), `semindex.${id} is registered`);
     }
-    assert.equal(statusBarView(s).text, '$(search) Semindex: not indexed');
+    assert.equal(statusBarView(s, vscode.env.language).text, '$(search) Semindex: not indexed');
     assert.deepEqual(await search('ParseHTTPHeader'), [], 'nothing to search yet');
   });
 
@@ -160,15 +173,20 @@ describe('single folder: the extension in a real VS Code', function () {
     assert.equal(s.embedderKind, 'static');
     assert.ok(s.lastFullRun && s.lastFullRun.files === FIXTURE_FILES.length, 'the run is recorded');
     assert.ok(api.indexer(), 'the engine is open');
+    assert.equal(api.firstIndexNotifications(), 1, 'the first index of the workspace shows a progress notification');
   });
 
   it('shows "Semindex: N files, M chunks" in the status bar', async () => {
     // The status bar item itself is checked in the DOM by the UI tests; here, its text for the state.
-    assert.equal(statusBarView(state()).text, `$(search) Semindex: ${FIXTURE_FILES.length} files, ${fullIndexChunks} chunks`);
+    assert.equal(statusBarView(state(), vscode.env.language).text, `$(search) Semindex: ${FIXTURE_FILES.length} files, ${fullIndexChunks} chunks`);
     const again = await vscode.commands.executeCommand('semindex.indexWorkspace');
     assert.equal(again, 'started', 'a second run is allowed once the first is done');
     await settled();
     assert.equal(state().chunks, fullIndexChunks, 'an unchanged workspace stays as it is');
+    assert.equal(api.firstIndexNotifications(), 1, 'later runs stay in the status bar');
+    await until(() => api.contextKeys()['semindex.phase'] === 'ready', () => `the context keys to say ready (${JSON.stringify(api.contextKeys())})`);
+    const offers = paletteOffers();
+    assert.deepEqual([offers.index, offers.pause, offers.resume, offers.cancel, offers.rebuild], [true, false, false, false, true], `index and rebuild only, while nothing runs: ${offers.keys}`);
   });
 
   it('finds the right file first for natural-language queries', async () => {
@@ -336,6 +354,52 @@ describe('single folder: the extension in a real VS Code', function () {
     await api.whenIdle();
   });
 
+  it('shows no rate and no ETA in the status bar until 3 s of the run have passed', async function () {
+    this.timeout(300_000);
+    await setting('watchExternalChanges', false);
+    await api.whenIdle();
+    const dir = path.join(ws, 'eta');
+    fs.mkdirSync(dir);
+    // Some seconds of indexing: long enough for an estimate on most machines.
+    for (let i = 0; i < 2000; i++) {
+      let text = `/** Estimate module ${i}. */\n`;
+      for (let f = 0; f < 20; f++) text += `export function estimateHelper${i}_${f}(v: number): number {\n  return v * ${i} + ${f};\n}\n\n`;
+      fs.writeFileSync(path.join(dir, `module${i}.ts`), text);
+    }
+    const seen: { ms: number; text: string }[] = [];
+    let whileIndexing: ReturnType<typeof paletteOffers> | undefined;
+    try {
+      const t0 = Date.now();
+      assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'started');
+      // The item itself, sampled every 20 ms until the run ends.
+      while (Date.now() - t0 < 120_000) {
+        const text = api.statusBarText();
+        if (seen.at(-1)?.text !== text) seen.push({ ms: Date.now() - t0, text });
+        if (!whileIndexing && api.contextKeys()['semindex.phase'] === 'indexing') whileIndexing = paletteOffers();
+        if (/Semindex: [\d,]+ files, [\d,]+ chunks/.test(text) && Date.now() - t0 > 500) break;
+        await sleep(20);
+      }
+      const log = () => JSON.stringify(seen);
+      assert.ok(whileIndexing, `the context keys said indexing at some point: ${log()}`);
+      assert.deepEqual([whileIndexing.index, whileIndexing.pause, whileIndexing.resume, whileIndexing.cancel], [false, true, false, true], `pause and cancel while indexing: ${whileIndexing.keys}`);
+      const counting = seen.filter((s) => /Semindex: [\d,]+\/[\d,]+ files/.test(s.text));
+      assert.ok(counting.length > 0, `the run showed its progress: ${log()}`);
+      // The engine's clock starts after the command did: a text read within 3 s of it is from < 3 s into the run.
+      const early = seen.filter((s) => s.ms < 3000);
+      assert.ok(early.some((s) => /Semindex: [\d,]+\/[\d,]+ files$/.test(s.text)), `counts without rate or ETA early on: ${log()}`);
+      assert.deepEqual(early.filter((s) => /ETA|files\/s/.test(s.text)), [], `no rate or ETA in the first 3 s: ${log()}`);
+      const ended = seen.find((s) => /files, [\d,]+ chunks/.test(s.text))?.ms ?? Infinity;
+      // Once there is something to go on, they appear (unless the run was over by then).
+      if (ended > 5000) assert.ok(counting.some((s) => /files\/s · ETA /.test(s.text)), `rate and ETA once estimable: ${log()}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await setting('watchExternalChanges', undefined);
+    }
+    await api.whenIdle();
+    await vscode.commands.executeCommand('semindex.indexWorkspace');
+    await settled(expectedFiles);
+  });
+
   it('pauses, resumes and cancels a run; the next run only indexes what is left', async function () {
     this.timeout(300_000);
     // Without the watcher, so the generated files reach the index only through the runs under test.
@@ -370,7 +434,10 @@ describe('single folder: the extension in a real VS Code', function () {
       assert.equal(state().phase, 'paused');
       assert.equal(state().filesDone, done, 'nothing is indexed while paused');
       assert.ok(done < total, `paused before the end (${done}/${total})`);
-      assert.equal(statusBarView(state()).text, `$(debug-pause) Semindex: paused at ${done}/${total} files`);
+      assert.equal(statusBarView(state(), vscode.env.language).text, `$(debug-pause) Semindex: paused at ${formatCount(done, vscode.env.language)}/${formatCount(total, vscode.env.language)} files`);
+      await until(() => api.contextKeys()['semindex.paused'] === true, () => `the paused context key (${JSON.stringify(api.contextKeys())})`);
+      const offers = paletteOffers();
+      assert.deepEqual([offers.index, offers.pause, offers.resume, offers.cancel], [true, false, true, true], `resume, cancel and index (= resume) while paused: ${offers.keys}`);
 
       assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'resumed', '"Index Workspace" on a paused run resumes it');
       await until(() => state().filesDone > done, () => `the run to go on (${describeState()})`);
@@ -389,7 +456,7 @@ describe('single folder: the extension in a real VS Code', function () {
       assert.ok(cancelled.files < total, `a cancelled run leaves files out (${cancelled.files}/${total})`);
       assert.ok(cancelled.files > expectedFiles, 'what was indexed before the cancel stays indexed');
       assert.ok(cancelled.coverage !== null && cancelled.coverage < 1, `coverage ${cancelled.coverage}`);
-      assert.match(statusBarView(cancelled).text, /\(cancelled at \d+%\)$/);
+      assert.match(statusBarView(cancelled, vscode.env.language).text, /\(cancelled at \d+%\)$/);
       assert.ok((await search('Generated module number', { mode: 'bm25', k: 5 })).some((r) => r.path.startsWith('gen/')), 'search covers what was indexed');
 
       assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'started');
@@ -425,7 +492,7 @@ describe('single folder: the extension in a real VS Code', function () {
         return state().phase === 'busy';
       }, () => `busy (${describeState()})`);
       assert.match(state().message ?? '', /another process/i);
-      assert.equal(statusBarView(state()).text, '$(lock) Semindex: index busy');
+      assert.equal(statusBarView(state(), vscode.env.language).text, '$(lock) Semindex: index busy');
       assert.equal((await keywordPaths('ParseHTTPHeader'))[0], 'src/http/headers.go', 'search works read-only');
     } finally {
       other.kill('SIGKILL');
@@ -463,9 +530,44 @@ describe('single folder: the extension in a real VS Code', function () {
     assert.equal(state().chunks, chunks);
   });
 
-  it('rebuilds the index from scratch', async () => {
+  it('asks before rebuilding: declining leaves the index alone', async () => {
+    await api.whenIdle();
     const before = state();
-    await vscode.commands.executeCommand('semindex.rebuildIndex');
+    const storeDir = (engine() as unknown as { opts: { storeDir: string } }).opts.storeDir;
+    const snapshot = () =>
+      (fs.readdirSync(storeDir, { recursive: true }) as string[])
+        .sort()
+        .map((f) => `${f}@${fs.statSync(path.join(storeDir, f)).mtimeMs}`)
+        .join('\n');
+    const files = snapshot();
+    const open = api.indexer();
+    const asked = api.confirmations().length;
+    api.answerConfirmations(false);
+    try {
+      assert.equal(await vscode.commands.executeCommand('semindex.rebuildIndex'), false, 'declined');
+    } finally {
+      api.answerConfirmations(undefined);
+    }
+    const question = api.confirmations()[asked];
+    assert.ok(question, 'a confirmation was asked');
+    assert.equal(question.action, 'Rebuild');
+    assert.match(question.detail, /Cancel leaves the index as it is/);
+    await api.whenIdle();
+    await sleep(500); // nothing may happen: give a wrongly started rebuild the time to show
+    assert.equal(api.indexer(), open, 'the same engine, not reopened');
+    assert.equal(state().phase, 'ready');
+    assert.equal(state().lastFullRun?.at, before.lastFullRun?.at, 'no new run');
+    assert.equal(snapshot(), files, 'not a file of the store changed');
+  });
+
+  it('rebuilds the index from scratch once confirmed', async () => {
+    const before = state();
+    api.answerConfirmations(true);
+    try {
+      assert.equal(await vscode.commands.executeCommand('semindex.rebuildIndex'), true);
+    } finally {
+      api.answerConfirmations(undefined);
+    }
     await settled();
     const after = state();
     assert.equal(after.files, before.files);

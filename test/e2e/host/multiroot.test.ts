@@ -42,7 +42,7 @@ describe('multi-root: the extension in a real VS Code', function () {
     assert.equal(await vscode.commands.executeCommand('semindex.indexWorkspace'), 'started');
     await settled(4);
     assert.equal(state().multiRoot, true);
-    assert.match(statusBarView(state()).text, /^\$\(search\) Semindex: 4 files, \d+ chunks$/);
+    assert.match(statusBarView(state(), vscode.env.language).text, /^\$\(search\) Semindex: 4 files, \d+ chunks$/);
     assert.equal((await hits('renderShoppingCartBadge'))[0], 'frontend:src/cart.ts');
     assert.equal((await hits('persistShoppingCartOrder'))[0], 'api-server:src/cart.ts');
     // The same relative path in two folders: both found, each under its own folder.

@@ -16,7 +16,7 @@ const VSIX = path.join(REPO_ROOT, 'semindex-linux-x64.vsix');
 const ARROW = path.join(REPO_ROOT, 'node_modules/apache-arrow');
 const COPIES = 4;
 const WAIT = 90_000;
-/** Numbers as the extension shows them (src/extension/format.ts): 13616 → "13,616". */
+/** Numbers as the extension shows them for code-server's display language, en (src/extension/format.ts): 13616 → "13,616". */
 const count = (n) => n.toLocaleString('en-US');
 
 /** Copies the .js/.mjs/.ts sources of apache-arrow (not the minified bundles) `copies` times into dir. */

@@ -10,14 +10,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, docsScreenshot, frameWith, installVsix, openWorkbenchSession, runCommand, statusBarItemById, widenSideBar } from '../harness.mjs';
+import { ARTIFACTS, REPO_ROOT, SELECTORS, docsScreenshot, frameWith, installVsix, openWorkbenchSession, runCommand, statusBarItemById, webviewFrame, widenSideBar } from '../harness.mjs';
 
 const VSIX = path.join(REPO_ROOT, 'semindex-linux-x64.vsix');
 const FIXTURE = path.join(REPO_ROOT, 'test/fixtures/workspace');
 const WAIT = 90_000;
 /** Files of the fixture that are indexed (scratch/ is .gitignore'd and absent anyway). */
 const FIXTURE_FILES = 14;
-/** Numbers as the extension shows them (src/extension/format.ts): 13616 → "13,616". */
+/** Numbers as the extension shows them for code-server's display language, en (src/extension/format.ts): 13616 → "13,616". */
 const count = (n) => n.toLocaleString('en-US');
 
 /** Records every text the Semindex status bar item shows from now on (progress flashes by quickly). */
@@ -46,6 +46,8 @@ describe('packaged extension (.vsix) in code-server', function () {
   let workspace;
   /** A full index of the fixture by the CLI: { files, chunks }. */
   let reference;
+  /** Lines of the chunk the search panel found first for "edit distance between two strings". */
+  let chunk;
 
   before(async function () {
     this.timeout(300_000);
@@ -132,6 +134,7 @@ describe('packaged extension (.vsix) in code-server', function () {
     assert.match(label, /^compute_levenshtein_distance, src\/text\/levenshtein\.py, lines \d+–\d+$/, label);
     const [, startLine, endLine] = /lines (\d+)–(\d+)/.exec(label).map(Number);
     assert.ok(startLine >= 1 && startLine < endLine, `${startLine}–${endLine}`);
+    chunk = { startLine, endLine };
     assert.match(await first.locator('.result-snippet').innerText(), /def compute_levenshtein_distance/);
     assert.ok((await first.locator('mark').count()) > 0, 'query words are highlighted');
     assert.match((await view.locator('#embedder').innerText()).trim(), /^Embedder: code-search model/);
@@ -148,6 +151,80 @@ describe('packaged extension (.vsix) in code-server', function () {
 
     await view.locator('#results').evaluate(() => window.scrollTo(0, 0)); // the page scrolls, under a sticky query box
     await docsScreenshot(page, 'search-panel.png');
+  });
+
+  it('Quick Search (Ctrl+Alt+Shift+F): results as you type, the active one previewed, Enter opens it at the chunk; Search Selection seeds the panel', async () => {
+    assert.ok(chunk, 'the search panel test found the chunk');
+    await runCommand(page, 'View: Close All Editors', { timeoutMs: WAIT });
+    const tab = (name) => page.locator('.tabs-container .tab.active', { hasText: name });
+    await page.locator('[id="workbench.parts.editor"]').click(); // the workbench has the keyboard, not a webview
+    await page.keyboard.press('Control+Alt+Shift+KeyF');
+    const input = page.locator(SELECTORS.quickInputBox);
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await input.getAttribute('placeholder'), 'Describe the code, or type identifiers');
+    await input.pressSequentially('edit distance between two strings', { delay: 15 });
+    const rows = page.locator(SELECTORS.quickInputRow);
+    const first = rows.first();
+    await first.filter({ hasText: 'levenshtein.py' }).waitFor({ timeout: WAIT });
+    const label = (await first.getAttribute('aria-label')) ?? '';
+    assert.match(label, new RegExp(`^compute_levenshtein_distance — src/text/levenshtein\\.py:${chunk.startLine}\\b`), label);
+    // The active item is previewed; the keyboard stays in the input.
+    await tab('levenshtein.py').waitFor({ timeout: WAIT });
+    assert.equal(await input.evaluate((el) => el === document.activeElement), true, 'the focus stays in the quick input');
+    // ↓ previews the next result, ↑ the first again.
+    const second = (await rows.nth(1).getAttribute('aria-label')) ?? '';
+    const secondFile = /— (?:[^:]*\/)?([^/:]+):\d+/.exec(second)?.[1];
+    assert.ok(secondFile, second);
+    await input.press('ArrowDown');
+    await tab(secondFile).waitFor({ timeout: WAIT });
+    await input.press('ArrowUp');
+    await tab('levenshtein.py').waitFor({ timeout: WAIT });
+    // Enter opens it with the chunk selected: the cursor on its last line.
+    await input.press('Enter');
+    await page.locator(SELECTORS.quickInput).waitFor({ state: 'hidden', timeout: WAIT });
+    await tab('levenshtein.py').waitFor({ timeout: WAIT });
+    await page.locator('[id="status.editor.selection"]', { hasText: new RegExp(`^Ln ${chunk.endLine}, Col \\d+ \\([\\d,]+ selected\\)`) }).waitFor({ timeout: WAIT });
+
+    // Search Selection (Ctrl+Alt+Shift+S) on that selection: the panel, seeded with its first line.
+    const lines = fs.readFileSync(path.join(workspace, 'src/text/levenshtein.py'), 'utf8').split('\n');
+    const firstLine = lines.slice(chunk.startLine - 1, chunk.endLine).find((l) => l.trim()).trim().replace(/\s+/g, ' ');
+    await page.keyboard.press('Control+Alt+Shift+KeyS');
+    const view = await frameWith(page, '#query');
+    await view.locator('#query').waitFor({ state: 'visible', timeout: WAIT });
+    const end = Date.now() + WAIT;
+    while ((await view.locator('#query').inputValue()) !== firstLine) {
+      assert.ok(Date.now() < end, `the query box holds "${firstLine}" (has "${await view.locator('#query').inputValue()}")`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  it('recalls the last query with ↑ in the empty search box, also once the view has reloaded', async () => {
+    const last = 'crc32 checksum of a byte buffer';
+    let view = await frameWith(page, '#query');
+    let query = view.locator('#query');
+    await query.fill(last);
+    await query.press('Enter'); // settled on: kept in the workspace's history
+    await view.locator('#results [role=option]').first().filter({ hasText: 'crc32.c' }).waitFor({ timeout: WAIT });
+    await query.fill('');
+    await query.press('ArrowUp');
+    assert.equal(await query.inputValue(), last);
+
+    // Hidden and shown again, the page reloads: the history comes back from the extension (workspaceState).
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility', { timeoutMs: WAIT });
+    await page.locator('[id="workbench.parts.sidebar"]').waitFor({ state: 'hidden', timeout: WAIT });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility', { timeoutMs: WAIT });
+    view = await frameWith(page, '#query');
+    query = view.locator('#query');
+    await query.waitFor({ state: 'visible', timeout: WAIT });
+    // The history reaches a fresh page just after it says ready: try until it has.
+    const end = Date.now() + WAIT;
+    for (;;) {
+      await query.fill('');
+      await query.press('ArrowUp');
+      if ((await query.inputValue()) === last) break;
+      assert.ok(Date.now() < end, `↑ recalls "${last}" after the reload (box: "${await query.inputValue()}")`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   });
 
   it('shows phase, counts, health and skipped files in the progress view; its buttons work', async () => {
@@ -167,6 +244,12 @@ describe('packaged extension (.vsix) in code-server', function () {
     // Rebuild from the panel: it clears, indexes again and comes back with the same counts.
     const texts = await recordStatusTexts(page);
     await panel.locator('#rebuild').click();
+    // It asks first, in a modal (window.dialogStyle custom: part of the page).
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.filter({ hasText: 'Rebuild the Semindex index from scratch?' }).waitFor({ timeout: WAIT });
+    assert.match(await dialog.innerText(), /embedded again/);
+    await dialog.locator('.monaco-button', { hasText: /^Rebuild$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: WAIT });
     await panel.locator('#progress-phase', { hasText: /Clearing|Opening|Scanning|Indexing|Finalizing|Working/ }).waitFor({ timeout: WAIT }).catch(() => {});
     await panel.locator('#progress-phase', { hasText: 'Up to date' }).waitFor({ timeout: WAIT });
     await panel.locator('#health-chunks', { hasText: count(reference.chunks) }).waitFor({ timeout: WAIT });
