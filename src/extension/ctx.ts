@@ -7,14 +7,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FailedFile, Indexer, Progress } from '../indexer/indexer';
 import { StoreLayout } from '../indexer/layout';
-import { StoreBusyError, StoreLock } from '../indexer/lock';
+import { SemindexError } from '../indexer/errors';
+import { StoreLock } from '../indexer/lock';
 import type { IndexReader } from '../indexer/reader';
 import { type Root, relativeToRoots } from '../indexer/scan';
 import type { SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
 import { Config, type SettingsChange } from './config';
 import { type IndexFacts, type IndexState, type IndexStats, deriveState, runCoverage } from './indexState';
 import { rootsFor } from './roots';
-import { type EmbedderKind, SECTION, SettingsError, indexerOptions, needsReindex } from './settings';
+import { type EmbedderKind, SECTION, indexerOptions, needsReindex } from './settings';
 import { ExternalChangeWatcher } from './watcher';
 
 // The engine is loaded on first use: activating the extension must not load LanceDB's native
@@ -316,12 +317,13 @@ export class Ctx implements vscode.Disposable {
       this.refreshStatsSoon();
       this.changed();
     });
-    engine.on('warning', (msg: string) => this.log.warn(msg));
-    engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
-    engine.on('error', (err: unknown) => {
-      this.log.error(`index write failed: ${errorMessage(err)}`);
-      if (this.engine === engine) this.showError(`Semindex: writing the index failed: ${errorMessage(err)}`);
+    // Write failures arrive as warnings with a typed error: the files involved are recorded
+    // failed and indexed again on the next run, and the user hears of it once per failure.
+    engine.on('warning', (msg: string, err?: SemindexError) => {
+      this.log.warn(msg);
+      if (this.engine === engine && SemindexError.is(err, 'WRITE_FAILED')) this.showError(`Semindex: writing the index failed: ${errorMessage(msg)}`);
     });
+    engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
   }
 
   private startRun(engine: Indexer): void {
@@ -562,7 +564,7 @@ export class Ctx implements vscode.Disposable {
   // ——— errors ———
 
   private reportOpenError(err: unknown): void {
-    if (err instanceof StoreBusyError) {
+    if (SemindexError.is(err, 'BUSY') && err.holder) {
       const h = err.holder;
       const message = `Another process is writing this workspace's index (${h.owner}, pid ${h.pid} on ${h.host}). Search works read-only until it finishes.`;
       this.problem = { kind: 'busy', message };
@@ -576,7 +578,7 @@ export class Ctx implements vscode.Disposable {
     const message = errorMessage(err);
     this.problem = { kind: 'error', message };
     this.log.error(`could not open the index: ${message}`);
-    if (err instanceof SettingsError) {
+    if (SemindexError.is(err, 'SETTINGS') && err.setting) {
       const setting = err.setting;
       void vscode.window.showErrorMessage(`Semindex: ${message}`, 'Open Settings', 'Use Static Embedder').then((choice) => {
         if (choice === 'Open Settings') void Config.openSetting(setting);
@@ -584,7 +586,7 @@ export class Ctx implements vscode.Disposable {
       });
       return;
     }
-    const modelProblem = /transformers embedder|model folder|onnx/i.test(message);
+    const modelProblem = SemindexError.is(err, 'MODEL');
     const actions = modelProblem ? ['Open Settings', 'Show Output'] : ['Rebuild Index', 'Show Output'];
     void vscode.window.showErrorMessage(`Semindex could not open the index: ${message}`, ...actions).then((choice) => {
       if (choice === 'Open Settings') void Config.openSetting(`${SECTION}.modelPath`);
@@ -602,7 +604,7 @@ export class Ctx implements vscode.Disposable {
 
 /**
  * Deletes everything in the store folder — under the writer lock, so a store another process is
- * writing is never deleted from under it (StoreBusyError instead).
+ * writing is never deleted from under it (SemindexError 'BUSY' instead).
  */
 async function wipeStore(storeDir: string): Promise<void> {
   fs.mkdirSync(storeDir, { recursive: true });

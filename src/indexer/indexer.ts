@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
+import { SemindexError } from './errors';
 import { StoreLock } from './lock';
 import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
@@ -27,7 +28,7 @@ export interface IndexerOptions extends ScanOptions {
   maxLineLength?: number;
   /** Who writes, for the lock's messages ("cli", "vscode"). */
   owner?: string;
-  /** How long to wait for a writer of the same owner on this host to release the store before StoreBusyError (default 0). */
+  /** How long to wait for a writer of the same owner on this host to release the store before SemindexError 'BUSY' (default 0). */
   lockWaitMs?: number;
   /** Quiet time after the last update before piled-up incremental writes are folded in (default 5000 ms). */
   maintainIdleMs?: number;
@@ -206,7 +207,7 @@ export class Indexer extends EventEmitter {
     this.beginRun();
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
-    for (const w of scanned.warnings) this.emit('warning', w);
+    for (const w of scanned.warnings) this.warn(w);
     writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
     const seen = new Set<string>();
     const work: Work[] = [];
@@ -353,7 +354,7 @@ export class Indexer extends EventEmitter {
     try {
       await this.store.optimize();
     } catch (err) {
-      this.emit('warning', `folding recent writes into the search indices failed: ${errorText(err)}`);
+      this.warn(`folding recent writes into the search indices failed: ${errorText(err)}`);
       throw err;
     }
     this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
@@ -393,7 +394,7 @@ export class Indexer extends EventEmitter {
     const now = Date.now();
     this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
     const names = stray.slice(0, 5).map((f) => f.path).join(', ');
-    this.emit('warning', `semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
+    this.warn(`semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
     return wrong.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
   }
 
@@ -604,7 +605,7 @@ export class Indexer extends EventEmitter {
         kept.push(batch[i]);
       }
     }
-    for (const f of keep) if (f.note) this.emit('warning', `semindex: ${f.note}`);
+    for (const f of keep) if (f.note) this.warn(`semindex: ${f.note}`);
     this.record(kept, keep, result.rows, result.vectors, batch.some((w) => w.user));
   }
 
@@ -630,11 +631,33 @@ export class Indexer extends EventEmitter {
 
   private enqueueWrite(step: () => Promise<void>): Promise<void> {
     const next = this.writeChain.then(step);
-    // A failed write is fatal for the run, but must not wedge later writes (close, cancel).
+    // A failed step is reported, never left to wedge later writes (close, cancel, the next batch).
     this.writeChain = next.catch((err) => {
-      this.emit('error', err);
+      this.warn(`semindex: writing the index failed: ${errorText(err)}`, SemindexError.is(err) ? err : new SemindexError('WRITE_FAILED', errorText(err), { cause: err }));
     });
     return next;
+  }
+
+  /**
+   * Emits `warning` (text, and the typed error when there is one). Never throws: an 'error' event
+   * without a listener (the CLI has none) or a listener that throws would break the write chain
+   * and skip every later write.
+   */
+  private warn(message: string, err?: SemindexError): void {
+    try {
+      this.emit('warning', message, err);
+    } catch {
+      // A listener's own failure is its business; the engine goes on writing.
+    }
+  }
+
+  /** One store write, tried again once: LanceDB commits a write whole or not at all, so a retry cannot double rows. */
+  private async retryOnce<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch {
+      return op();
+    }
   }
 
   /** Writes pending outcomes: mark `writing`, delete old rows, add new rows, mark final. */
@@ -658,23 +681,44 @@ export class Indexer extends EventEmitter {
     const marks: FileRecord[] = [];
     for (const f of files) {
       const rec = this.catalog.get(f.root, f.path);
-      const hadRows = rec && (rec.status === 'writing' || (rec.status === 'indexed' && rec.chunks > 0));
+      // A failed file may hold rows of a write that failed half-way (see below).
+      const hadRows = rec && (rec.status === 'writing' || rec.status === 'failed' || (rec.status === 'indexed' && rec.chunks > 0));
       if (f.status === 'unchanged') continue;
       if (hadRows) stale.push({ root: f.root, path: f.path });
       if (f.status === 'indexed' && f.count > 0) marks.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.count, status: 'writing', at: now });
     }
     if (marks.length) this.catalog.write(marks);
-    if (stale.length) await this.store.deleteFiles(stale);
-    if (rows.length) {
+    // A store write that fails twice costs this batch's files, not the run: they are recorded
+    // failed with the reason (their old rows may be gone already), so no file is left marked done
+    // but unsearchable, and the next run indexes them again (workFor re-reads failed files).
+    let writeFailed: string | undefined;
+    try {
+      if (stale.length) await this.retryOnce(() => this.store.deleteFiles(stale));
+    } catch (err) {
+      writeFailed = `removing its old rows from the index failed: ${errorText(err)}`;
+    }
+    if (rows.length && !writeFailed) {
       const all = new Float32Array(rows.length * this.embedder.dim);
       let offset = 0;
       for (const v of vectors) {
         all.set(v, offset);
         offset += v.length;
       }
-      await this.store.add({ rows, vectors: all });
-      this.rowsThisRun += rows.length;
-      await this.store.ensureFtsIndex();
+      try {
+        await this.retryOnce(() => this.store.add({ rows, vectors: all }));
+        this.rowsThisRun += rows.length;
+      } catch (err) {
+        writeFailed = `writing its rows to the index failed: ${errorText(err)}`;
+      }
+      // Without the BM25 index the rows are still found by vector search; the next write or fold builds it.
+      if (!writeFailed) await this.store.ensureFtsIndex().catch((err) => this.warn(`semindex: building the keyword index failed: ${errorText(err)}`, new SemindexError('WRITE_FAILED', errorText(err), { cause: err })));
+    }
+    if (writeFailed) {
+      const hit = files.filter((f) => f.status === 'indexed' || stale.some((s) => s.root === f.root && s.path === f.path));
+      files = files.map((f) => (hit.includes(f) ? { ...f, status: 'failed' as const, count: 0, reason: writeFailed } : f));
+      const names = hit.slice(0, 5).map((f) => f.path).join(', ');
+      this.warn(`semindex: ${hit.length} file(s) could not be written to the index (${names}${hit.length > 5 ? ', …' : ''}): ${writeFailed}; they are indexed again on the next run`,
+        new SemindexError('WRITE_FAILED', writeFailed, { files: hit.map((f) => ({ root: f.root, path: f.path })) }));
     }
     const finals: FileRecord[] = [];
     const removed: { root: string; path: string }[] = [];
@@ -729,7 +773,7 @@ export class Indexer extends EventEmitter {
     const now = Date.now();
     // size/mtime unknown: the next scan re-hashes these files, and unchanged content is kept as is.
     this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
-    this.emit('warning', `semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
+    this.warn(`semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
   }
 
   private async summary(files: number, excluded: ExcludedCounts): Promise<RunSummary> {

@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './catalog';
+import { SemindexError } from './errors';
 import type { ExcludedCounts } from './scan';
 import type { EmbedderConfig } from './types';
 
@@ -95,7 +96,7 @@ export class StoreLayout {
       if (manifest.format !== 1) throw new Error(`unknown format ${String(manifest.format)}`);
       return manifest;
     } catch (err) {
-      throw new Error(`semindex: ${this.manifestFile} is damaged (${(err as Error).message}); move the store folder away and index again`);
+      throw new SemindexError('CORRUPT', `${this.manifestFile} is damaged (${(err as Error).message}); move the store folder away and index again`, { cause: err });
     }
   }
 

@@ -4,6 +4,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { SemindexError } from './errors';
 
 interface LockBody {
   pid: number;
@@ -13,10 +14,10 @@ interface LockBody {
   expires: number;
 }
 
-export class StoreBusyError extends Error {
-  constructor(readonly holder: LockBody) {
-    super(`semindex: the store is being written by another process (${holder.owner}, pid ${holder.pid} on ${holder.host}); wait for it to finish or stop it`);
-  }
+/** SemindexError 'BUSY', naming the holder. */
+export function storeBusyError(holder: LockBody): SemindexError {
+  const { owner, pid, host, expires } = holder;
+  return new SemindexError('BUSY', `the store is being written by another process (${owner}, pid ${pid} on ${host}); wait for it to finish or stop it`, { holder: { owner, pid, host, expires } });
 }
 
 const LEASE_MS = 30_000;
@@ -30,7 +31,7 @@ export class StoreLock {
   ) {}
 
   /**
-   * Takes the lock or throws StoreBusyError. `owner` names the writer in messages ("cli",
+   * Takes the lock or throws SemindexError 'BUSY'. `owner` names the writer in messages ("cli",
    * "vscode"). With `waitMs`, a live holder of the same owner on this host is waited for that long
    * before giving up: a window reload starts the new extension host while the old one is still
    * writing its last batches. Other holders (a CLI run) are reported at once.
@@ -45,7 +46,7 @@ export class StoreLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const holder = readLock(file);
         if (holder && isAlive(holder)) {
-          if (Date.now() >= deadline || holder.owner !== owner || holder.host !== body.host) throw new StoreBusyError(holder);
+          if (Date.now() >= deadline || holder.owner !== owner || holder.host !== body.host) throw storeBusyError(holder);
           await new Promise((r) => setTimeout(r, 200));
           attempt--; // waiting for a live holder is not a failed attempt
           continue;
@@ -58,7 +59,7 @@ export class StoreLock {
       await new Promise((r) => setTimeout(r, 20));
       const now = readLock(file);
       if (now?.token !== body.token) {
-        if (now) throw new StoreBusyError(now);
+        if (now) throw storeBusyError(now);
         continue;
       }
       const lock = new StoreLock(file, body);
@@ -66,7 +67,7 @@ export class StoreLock {
       lock.timer.unref();
       return lock;
     }
-    throw new Error(`semindex: could not take the store lock ${file}`);
+    throw new SemindexError('BUSY', `could not take the store lock ${file}`);
   }
 
   private renew(): void {

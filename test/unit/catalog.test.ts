@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileCatalog, type FileRecord } from '../../src/indexer/catalog';
-import { StoreLock, StoreBusyError } from '../../src/indexer/lock';
+import { SemindexError } from '../../src/indexer/errors';
+import { StoreLock } from '../../src/indexer/lock';
 import { tempDir } from './helpers';
 
 const rec = (p: string, hash = 'h'): FileRecord => ({ root: '', path: p, size: 1, mtimeMs: 1, hash, chunks: 1, status: 'indexed', at: 1 });
@@ -59,7 +60,7 @@ describe('store lock', () => {
   it('lets one writer in and names the holder to the next', async () => {
     const file = path.join(tempDir('lock'), 'lock');
     const a = await StoreLock.acquire(file, 'first');
-    await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => err instanceof StoreBusyError && /first/.test(err.message));
+    await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'first');
     a.release();
     const b = await StoreLock.acquire(file, 'second');
     b.release();
@@ -74,10 +75,10 @@ describe('store lock', () => {
     assert.ok(Date.now() - t0 >= 500, 'it waited for the release');
     // A different owner is reported at once, however long the wait allowed.
     const t1 = Date.now();
-    await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 10_000 }), StoreBusyError);
+    await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 10_000 }), (err: unknown) => SemindexError.is(err, 'BUSY'));
     assert.ok(Date.now() - t1 < 2000);
     // The same owner that never lets go: busy once the wait is over.
-    await assert.rejects(StoreLock.acquire(file, 'vscode', { waitMs: 300 }), StoreBusyError);
+    await assert.rejects(StoreLock.acquire(file, 'vscode', { waitMs: 300 }), (err: unknown) => SemindexError.is(err, 'BUSY'));
     b.release();
   });
 
