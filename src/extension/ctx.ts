@@ -27,6 +27,8 @@ const loadReader = () => import('../indexer/reader');
 const REOPEN_DELAY_MS = 500;
 /** Size on disk and catalog counts are refreshed at most this often during a run. */
 const STATS_INTERVAL_MS = 2000;
+/** Saves kept while the index cannot be written (another writer holds it); past this many a full run catches up instead. */
+const MAX_HELD_SAVES = 10_000;
 
 export type IndexRequestOutcome = 'started' | 'resumed' | 'running' | 'unavailable';
 
@@ -63,6 +65,14 @@ export class Ctx implements vscode.Disposable {
   private statsTimer: NodeJS.Timeout | undefined;
   private changeQueued = false;
   private closed = false;
+  /** Saves made while the index could not be written (busy, opening): written once it opens. */
+  private readonly heldSaves = new Set<string>();
+  /** More saves than MAX_HELD_SAVES were held: a full run once the index opens. */
+  private heldOverflow = false;
+  /** A full run was asked for while another writer held the index. */
+  private runWanted = false;
+  /** Watching a busy store's lock for its release (StoreLock.waitForRelease). */
+  private busyWait: AbortController | undefined;
   private readonly emitter = new vscode.EventEmitter<IndexState>();
   /** Fires (coalesced) whenever the index state may have changed. */
   readonly onDidChange = this.emitter.event;
@@ -169,7 +179,10 @@ export class Ctx implements vscode.Disposable {
   indexWorkspace(): Promise<IndexRequestOutcome> {
     return this.serial(async () => {
       const engine = await this.openEngine();
-      if (!engine) return 'unavailable';
+      if (!engine) {
+        if (this.problem?.kind === 'busy') this.runWanted = true; // started once the lock is won
+        return 'unavailable';
+      }
       if (this.run) {
         if (!engine.isPaused) return 'running';
         engine.resume();
@@ -300,6 +313,7 @@ export class Ctx implements vscode.Disposable {
       if (engine.isBuilding) this.log.info('building a new index beside the previous one (another embedder, or an index of an older format), which answers searches until the new one is complete');
       else await this.closeReader();
       this.syncWatcher();
+      this.writeHeldSaves(engine);
       await this.refreshStats();
       return engine;
     } catch (err) {
@@ -322,6 +336,16 @@ export class Ctx implements vscode.Disposable {
     engine.on('warning', (msg: string, err?: SemindexError) => {
       this.log.warn(msg);
       if (this.engine === engine && SemindexError.is(err, 'WRITE_FAILED')) this.showError(`Semindex: writing the index failed: ${errorMessage(msg)}`);
+      // Another writer has the store now (our lease lapsed in a stall): read-only until it lets go.
+      if (this.engine === engine && SemindexError.is(err, 'LOST_LOCK')) {
+        void this.serial(async () => {
+          if (this.engine !== engine) return;
+          await this.closeEngine('another writer took the index over');
+          this.problem = { kind: 'busy', message: 'Another process took over writing this index. Search works read-only until it finishes.' };
+          this.openOnRelease();
+          this.changed();
+        });
+      }
     });
     engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
   }
@@ -419,6 +443,7 @@ export class Ctx implements vscode.Disposable {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     if (this.statsTimer) clearTimeout(this.statsTimer);
     this.reopenTimer = this.statsTimer = undefined;
+    this.busyWait?.abort();
     this.engine?.cancel();
     // Queued behind whatever is opening; nothing new opens once closed is set.
     const closing = this.serial(() => this.closeEngine('closing the index'));
@@ -441,11 +466,43 @@ export class Ctx implements vscode.Disposable {
 
   /** Re-indexes these files at user priority; ignored while no index is open (the next run sees them). */
   updateFiles(absPaths: string[], why: string): Promise<void> {
-    const engine = this.engine;
-    if (!engine || this.transition || this.closed) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
     const roots = this.roots();
     const inside = absPaths.filter((p) => relativeToRoots(roots, p));
     if (!inside.length) return Promise.resolve();
+    const engine = this.engine;
+    if (!engine || this.transition) {
+      // Another writer holds the index, or it is opening: the saves wait for the open (writeHeldSaves).
+      if (this.problem?.kind === 'busy' || this.transition === 'opening the index') this.holdSaves(inside);
+      return Promise.resolve();
+    }
+    return this.runUpdate(engine, inside, why);
+  }
+
+  private holdSaves(paths: string[]): void {
+    for (const p of paths) {
+      if (this.heldSaves.size >= MAX_HELD_SAVES) this.heldOverflow = true;
+      else this.heldSaves.add(p);
+    }
+  }
+
+  /** Writes the saves held while the index could not be written, and a full run that was asked for meanwhile. */
+  private writeHeldSaves(engine: Indexer): void {
+    const paths = [...this.heldSaves];
+    const runWanted = this.runWanted || this.heldOverflow;
+    this.heldSaves.clear();
+    this.heldOverflow = this.runWanted = false;
+    if (runWanted) {
+      this.startRun(engine); // the run's scan sees the saved files too
+      return;
+    }
+    if (!paths.length) return;
+    this.log.info(`writing ${paths.length} save(s) made while the index could not be written`);
+    void this.runUpdate(engine, paths, 'held save');
+  }
+
+  private runUpdate(engine: Indexer, inside: string[], why: string): Promise<void> {
+    const roots = this.roots();
     const update: Promise<void> = engine.update(inside).then(
       (s) => {
         const what = inside.length === 1 ? (relativeToRoots(roots, inside[0])?.path ?? inside[0]) : `${inside.length} files`;
@@ -569,6 +626,7 @@ export class Ctx implements vscode.Disposable {
       const message = `Another process is writing this workspace's index (${h.owner}, pid ${h.pid} on ${h.host}). Search works read-only until it finishes.`;
       this.problem = { kind: 'busy', message };
       this.log.warn(message);
+      this.openOnRelease();
       void vscode.window.showWarningMessage(`Semindex: ${message}`, 'Retry', 'Show Output').then((choice) => {
         if (choice === 'Retry') void vscode.commands.executeCommand('semindex.indexWorkspace');
         else if (choice === 'Show Output') this.log.show();
@@ -592,6 +650,28 @@ export class Ctx implements vscode.Disposable {
       if (choice === 'Open Settings') void Config.openSetting(`${SECTION}.modelPath`);
       else if (choice === 'Rebuild Index') void vscode.commands.executeCommand('semindex.rebuildIndex');
       else if (choice === 'Show Output') this.log.show();
+    });
+  }
+
+  /**
+   * "Busy" clears by itself: once the other writer lets go (or its lease lapses), the index is
+   * opened and the saves held meanwhile are written.
+   */
+  private openOnRelease(): void {
+    const storeDir = this.storeDir;
+    if (this.busyWait || !storeDir || this.closed) return;
+    const wait = new AbortController();
+    this.busyWait = wait;
+    void StoreLock.waitForRelease(new StoreLayout(storeDir).lockFile, wait.signal).then((free) => {
+      this.busyWait = undefined;
+      if (!free || this.closed) return;
+      void this.serial(async () => {
+        if (this.engine || this.closed || this.problem?.kind !== 'busy') return;
+        this.log.info('the other writer let go of the index; opening it');
+        this.problem = undefined;
+        await this.openEngine(); // busy again (another writer was quicker): watched again
+        this.changed();
+      });
     });
   }
 

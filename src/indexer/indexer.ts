@@ -28,7 +28,7 @@ export interface IndexerOptions extends ScanOptions {
   maxLineLength?: number;
   /** Who writes, for the lock's messages ("cli", "vscode"). */
   owner?: string;
-  /** How long to wait for a writer of the same owner on this host to release the store before SemindexError 'BUSY' (default 0). */
+  /** How long to retry, with backoff, while another live writer holds the store, before SemindexError 'BUSY' (default 0). */
   lockWaitMs?: number;
   /** Quiet time after the last update before piled-up incremental writes are folded in (default 5000 ms). */
   maintainIdleMs?: number;
@@ -112,7 +112,8 @@ export class Indexer extends EventEmitter {
   /** Queues, priorities and dispatch (scheduler.ts); this class runs the batches and writes. */
   private readonly scheduler = new Scheduler({
     run: (batch) => this.runBatch(batch),
-    flush: () => this.enqueueWrite(() => this.flush()),
+    // A failed flush is reported by enqueueWrite; the dispatch loop goes on.
+    flush: () => this.enqueueWrite(() => this.flush()).catch(() => undefined),
     held: () => this.bufferedRows >= MAX_BUFFERED_ROWS,
     // What the pool runs at once, no more: a task queued inside Piscina could only be waited for.
     capacity: () => {
@@ -164,13 +165,14 @@ export class Indexer extends EventEmitter {
   static async open(opts: IndexerOptions): Promise<Indexer> {
     const layout = new StoreLayout(opts.storeDir);
     fs.mkdirSync(opts.storeDir, { recursive: true });
-    const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs });
+    let indexer: Indexer | undefined;
+    const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs, onLost: (err) => indexer?.lockLost(err) });
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
       const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = FileCatalog.open(layout.catalogFile(info));
-      const indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
+      indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
       if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
       indexer.progress.chunks = await store.count();
       return indexer;
@@ -178,6 +180,15 @@ export class Indexer extends EventEmitter {
       lock.release();
       throw err;
     }
+  }
+
+  /**
+   * The lease lapsed or another writer took the store over (lock.ts): nothing more is written —
+   * every write checks the lock first — and the run stops; close and open again to write.
+   */
+  private lockLost(err: SemindexError): void {
+    this.warn(`semindex: ${err.message}`, err);
+    this.cancel();
   }
 
   get indexInfo(): IndexInfo {
@@ -195,6 +206,7 @@ export class Indexer extends EventEmitter {
 
   /** Full run: scan every root, index what changed, drop what is gone. */
   async index(): Promise<RunSummary> {
+    if (this.lock.lost) throw this.lock.lost;
     this.fullRun = true;
     try {
       return await this.runIndex();
@@ -246,6 +258,7 @@ export class Indexer extends EventEmitter {
     await this.enqueueWrite(async () => {
       // A run that wrote nothing leaves the indices as they were: no optimize (seconds on a large table).
       if (!this.writesSinceOptimize && !gone.length) return;
+      this.lock.check();
       // A bulk run (a first index, a large re-run) builds the indices anew, which costs less than
       // folding that many rows in; a small one folds its rows in and compacts (store.ts).
       if (this.rowsThisRun >= BULK_SHARE * (await this.store.count())) await this.store.reindex();
@@ -259,7 +272,7 @@ export class Indexer extends EventEmitter {
     for (const rec of this.catalog.all()) if (isSecretSkip(rec)) secretInside++;
     const excluded = { ...scanned.excluded, secret: scanned.excluded.secret + secretInside };
     const summary = await this.summary(scanned.files.length + scanned.skipped.length, excluded);
-    if (!this.cancelled) {
+    if (!this.cancelled && !this.lock.lost) {
       // Files in the index after the run (summary.files also counts the skipped and failed ones).
       const files = summary.indexed + summary.unchanged;
       this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks, excluded } };
@@ -280,6 +293,7 @@ export class Indexer extends EventEmitter {
    */
   async update(absPaths: string[]): Promise<RunSummary> {
     // During a full run (its finalizing included) an update joins it instead of starting its own.
+    if (this.lock.lost) throw this.lock.lost;
     const idle = !this.scheduler.busy && !this.fullRun;
     if (idle) this.beginRun();
     const vetted = await vetFiles(this.opts.roots, absPaths, this.opts);
@@ -307,7 +321,7 @@ export class Indexer extends EventEmitter {
     await job.done;
     await this.writeChain;
     this.info = { ...this.info, lastIncrementalRun: Date.now() };
-    this.layout.update(this.info);
+    if (!this.lock.lost) this.layout.update(this.info);
     excluded.secret += this.secretSkipped;
     const summary = await this.summary(absPaths.length, excluded);
     if (idle) {
@@ -352,6 +366,7 @@ export class Indexer extends EventEmitter {
   private async fold(writes: number): Promise<void> {
     const t0 = performance.now();
     try {
+      this.lock.check();
       await this.store.optimize();
     } catch (err) {
       this.warn(`folding recent writes into the search indices failed: ${errorText(err)}`);
@@ -362,6 +377,7 @@ export class Indexer extends EventEmitter {
     if (this.closed) return;
     let stray: string[] = [];
     await this.enqueueWrite(async () => {
+      if (this.closed) return; // the lock may be released already (close)
       stray = await this.strayFiles();
     });
     if (stray.length && !this.closed) await this.update(stray);
@@ -476,12 +492,15 @@ export class Indexer extends EventEmitter {
     this.withdraw(true);
     await this.scheduler.idle();
     await this.writeChain.catch(() => undefined);
+    // The last write is done: the next writer (a reloaded window, the CLI) may start now, not
+    // after a fold of seconds. A fold still running commits beside its writes as it does beside
+    // saves (maintain()), and writes nothing more once closed.
+    this.catalog.close();
+    this.lock.release();
     await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
-    this.catalog.close();
     this.store.close();
     await this.embedder.dispose?.();
-    this.lock.release();
   }
 
   // ——— scheduling ———
@@ -625,7 +644,7 @@ export class Indexer extends EventEmitter {
     this.pending.works.push(...works);
     this.pending.user ||= user;
     if (this.pending.user || this.pending.rows.length >= FLUSH_ROWS || this.pending.files.length >= 1000) {
-      void this.enqueueWrite(() => this.flush());
+      this.enqueueWrite(() => this.flush()).catch(() => undefined); // reported by enqueueWrite
     }
   }
 
@@ -633,6 +652,7 @@ export class Indexer extends EventEmitter {
     const next = this.writeChain.then(step);
     // A failed step is reported, never left to wedge later writes (close, cancel, the next batch).
     this.writeChain = next.catch((err) => {
+      if (SemindexError.is(err, 'LOST_LOCK')) return; // said once, when the lease was found lost
       this.warn(`semindex: writing the index failed: ${errorText(err)}`, SemindexError.is(err) ? err : new SemindexError('WRITE_FAILED', errorText(err), { cause: err }));
     });
     return next;
@@ -676,6 +696,7 @@ export class Indexer extends EventEmitter {
   }
 
   private async write(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): Promise<void> {
+    this.lock.check();
     const now = Date.now();
     const stale: { root: string; path: string }[] = [];
     const marks: FileRecord[] = [];
@@ -759,6 +780,7 @@ export class Indexer extends EventEmitter {
   }
 
   private async removeFiles(files: { root: string; path: string }[]): Promise<void> {
+    this.lock.check();
     await this.store.deleteFiles(files);
     this.writesSinceOptimize++;
     this.catalog.write([], files);

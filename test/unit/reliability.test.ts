@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { Piscina } from 'piscina';
 import { SemindexError } from '../../src/indexer/errors';
 import { Indexer, type IndexerOptions } from '../../src/indexer/indexer';
+import { StoreLayout } from '../../src/indexer/layout';
+import { StoreLock } from '../../src/indexer/lock';
 import { type BatchTask, embedOnly } from '../../src/indexer/worker';
 import { repoRoot, snapshot, tempDir, writeTree } from './helpers';
 
@@ -42,7 +44,7 @@ const smallFiles = (n: number, tag: string): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}.js`, `function ${tag}_${i}(value) {\n  return value + ${i};\n}\n`]));
 
 interface StorePeek {
-  store: { deleteFiles(files: { root: string; path: string }[]): Promise<void>; add(batch: unknown): Promise<void> };
+  store: { deleteFiles(files: { root: string; path: string }[]): Promise<void>; add(batch: unknown): Promise<void>; optimize(): Promise<void> };
 }
 
 describe('reliability under concurrency and faults', function () {
@@ -280,5 +282,75 @@ describe('reliability under concurrency and faults', function () {
     await assert.rejects(embedOnly(task), (err: unknown) => SemindexError.is(err, 'MODEL'));
     fs.cpSync(path.join(repoRoot, 'test/fixtures/tiny-model'), modelDir, { recursive: true });
     assert.equal(await embedOnly(task), 1);
+  });
+
+  it('close() releases the lock once the last write is done, before a slow fold ends (issue 12, item 4)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(4, 'fold'));
+    const storeDir = tempDir('store');
+    const lockFile = new StoreLayout(storeDir).lockFile;
+    const ix = await open(ws, storeDir);
+    let foldStarted!: () => void;
+    const started = new Promise<void>((r) => (foldStarted = r));
+    let endFold!: () => void;
+    const foldGate = new Promise<void>((r) => (endFold = r));
+    let closing: Promise<void> | undefined;
+    try {
+      await ix.index();
+      fs.writeFileSync(path.join(ws, 'f1.js'), 'function saved_once() {\n  return 1;\n}\n');
+      await ix.update([path.join(ws, 'f1.js')]);
+      const store = (ix as unknown as StorePeek).store;
+      const optimize = store.optimize.bind(store);
+      store.optimize = async () => {
+        foldStarted();
+        await foldGate;
+        return optimize();
+      };
+      const fold = ix.maintain().catch(() => undefined);
+      await started;
+      closing = ix.close();
+      // The next writer (a reloaded window) gets the store while the fold still runs.
+      let next: StoreLock | undefined;
+      for (let i = 0; i < 100 && !next; i++) {
+        next = await StoreLock.acquire(lockFile, 'vscode').catch(() => undefined);
+        if (!next) await sleep(20);
+      }
+      assert.ok(next, 'the lock was released before the fold ended');
+      next.release();
+      endFold();
+      await fold;
+    } finally {
+      endFold();
+      await (closing ?? ix.close());
+    }
+  });
+
+  it('a writer whose lock was taken over stops writing, with one typed LOST_LOCK warning (issue 12, item 4)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(3, 'lost'));
+    const storeDir = tempDir('store');
+    const lockFile = new StoreLayout(storeDir).lockFile;
+    const warnings: { text: string; err?: SemindexError }[] = [];
+    await withIndexer(ws, storeDir, async (ix) => {
+      ix.on('warning', (text: string, err?: SemindexError) => warnings.push({ text, err }));
+      await ix.index();
+      // Another writer took the store over (our lease lapsed during a stall).
+      const body = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+      fs.writeFileSync(lockFile, JSON.stringify({ ...body, token: 'successor', owner: 'cli' }));
+      fs.writeFileSync(path.join(ws, 'f0.js'), 'function after_takeover() {\n  return 0;\n}\n');
+      const store = (ix as unknown as StorePeek).store;
+      const add = store.add.bind(store);
+      let adds = 0;
+      store.add = async (batch) => {
+        adds++;
+        return add(batch);
+      };
+      await ix.update([path.join(ws, 'f0.js')]);
+      assert.equal(adds, 0, 'nothing was written after the takeover');
+      await assert.rejects(ix.index(), (err: unknown) => SemindexError.is(err, 'LOST_LOCK'));
+    });
+    const lost = warnings.filter((w) => SemindexError.is(w.err, 'LOST_LOCK'));
+    assert.equal(lost.length, 1, warnings.map((w) => w.text).join('\n'));
+    assert.equal(JSON.parse(fs.readFileSync(lockFile, 'utf8')).token, 'successor', 'close left the successor its lock');
   });
 });
