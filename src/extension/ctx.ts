@@ -9,6 +9,7 @@ import type { FailedFile, Indexer, Progress } from '../indexer/indexer';
 import { StoreLayout } from '../indexer/layout';
 import { SemindexError } from '../indexer/errors';
 import { StoreLock } from '../indexer/lock';
+import { type Lease, LeaseSource, withLease } from '../indexer/leases';
 import type { IndexReader } from '../indexer/reader';
 import { type Root, relativeToRoots } from '../indexer/scan';
 import type { SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
@@ -30,6 +31,8 @@ const STATS_INTERVAL_MS = 2000;
 /** Saves kept while the index cannot be written (another writer holds it); past this many a full run catches up instead. */
 const MAX_HELD_SAVES = 10_000;
 
+type SearchSource = Pick<Indexer, 'search' | 'similar'>;
+
 export type IndexRequestOutcome = 'started' | 'resumed' | 'running' | 'unavailable';
 
 function errorMessage(err: unknown): string {
@@ -41,19 +44,19 @@ export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly config: Config;
   private engine: Indexer | undefined;
+  /** Leases on the open engine for searches (leases.ts): closeEngine() refuses new ones and waits for these. */
+  private engineLeases: LeaseSource<Indexer> | undefined;
   /** Embedder kind the open engine was created with. */
   private engineKind: EmbedderKind | undefined;
   /** Read-only view of the active index: while another process holds the lock, or while a new index for a changed embedder is built. */
-  private reader: IndexReader | undefined;
-  private readerOpening: Promise<IndexReader | undefined> | undefined;
+  private reader: LeaseSource<IndexReader> | undefined;
+  private readerOpening: Promise<LeaseSource<IndexReader> | undefined> | undefined;
   private watcher: ExternalChangeWatcher | undefined;
   private run: Promise<void> | undefined;
   private readonly updates = new Set<Promise<void>>();
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Everything under way, for whenIdle(). */
   private readonly busy = new Set<Promise<unknown>>();
-  /** Searches running on the engine or the reader. */
-  private readonly searches = new Set<Promise<unknown>>();
   private progress: Progress | undefined;
   private stats: IndexStats | undefined;
   private problemList: FailedFile[] = [];
@@ -123,7 +126,7 @@ export class Ctx implements vscode.Disposable {
   state(): IndexState {
     const roots = this.roots();
     const engine = this.engine;
-    const reader = this.reader;
+    const reader = this.reader?.value;
     let embedder: IndexFacts['embedder'];
     if (engine) embedder = { kind: this.engineKind ?? 'static', description: engine.embedder.description };
     else if (reader) embedder = { kind: reader.info.embedder.kind, description: reader.embedder.description };
@@ -248,18 +251,11 @@ export class Ctx implements vscode.Disposable {
     return this.onSource((source) => source.similar(target, opts));
   }
 
-  private async onSource(run: (source: Pick<Indexer, 'search' | 'similar'>) => Promise<SearchResult[]>): Promise<SearchResult[]> {
-    const source = await this.searchSource();
-    if (!source) return [];
-    // Held open until it answers: closeEngine() waits for running searches before closing the
-    // store under them (a reopen for new settings, a rebuild, a folder change).
-    const running = run(source);
-    const forget = () => {
-      this.searches.delete(tracked);
-    };
-    const tracked: Promise<void> = running.then(forget, forget);
-    this.searches.add(tracked);
-    return running;
+  private async onSource(run: (source: SearchSource) => Promise<SearchResult[]>): Promise<SearchResult[]> {
+    // On a lease: the engine or reader stays open until the search answers, and one that began
+    // closing meanwhile (a reopen, a rebuild, a completed index replacing the reader) refuses
+    // it, so it is asked once more of whatever serves then.
+    return (await withLease(() => this.searchLease(), run)) ?? [];
   }
 
   /** Resolves when nothing is opening, indexing, updating or waiting in a watcher batch. */
@@ -306,6 +302,7 @@ export class Ctx implements vscode.Disposable {
       }
       this.attach(engine);
       this.engine = engine;
+      this.engineLeases = new LeaseSource(engine); // closed by closeEngine(), which then closes the engine
       this.engineKind = settings.embedder;
       this.progress = engine.currentProgress;
       this.problem = undefined;
@@ -393,10 +390,12 @@ export class Ctx implements vscode.Disposable {
       this.setTransition(transition);
       engine.cancel();
     }
-    // From here new searches queue behind this serial step (searchSource → openEngine) and
-    // running ones finish on the engine or reader they hold, which stay open until then.
+    // From here new searches are refused a lease on this engine and ask again, which queues
+    // them behind this serial step (searchLease → openEngine); running ones finish first.
     this.engine = undefined;
-    await Promise.allSettled([...this.searches]);
+    const leases = this.engineLeases;
+    this.engineLeases = undefined;
+    await leases?.close();
     await this.closeReader();
     if (!engine) return;
     await Promise.allSettled([this.run, ...this.updates]);
@@ -552,20 +551,21 @@ export class Ctx implements vscode.Disposable {
 
   // ——— searching ———
 
-  private async searchSource(): Promise<Pick<Indexer, 'search' | 'similar'> | undefined> {
-    if (this.engine && !this.engine.isBuilding) return this.engine;
+  /** A lease on what answers searches now, taken synchronously once it is open (leases.ts). */
+  private async searchLease(): Promise<Lease<SearchSource> | undefined> {
+    if (this.engine && !this.engine.isBuilding) return this.engineLeases?.acquire();
     // A new index for another embedder is half built, or another process writes the store:
     // the active index, read-only, answers in full.
-    if (this.engine?.isBuilding || this.problem?.kind === 'busy') return (await this.openReader()) ?? this.engine;
+    if (this.engine?.isBuilding || this.problem?.kind === 'busy') return (await this.openReader())?.acquire() ?? this.engineLeases?.acquire();
     if (!this.engine && !this.problem && this.hasStore()) {
       const engine = await this.serial(() => this.openEngine());
-      if (engine && !engine.isBuilding) return engine;
-      return (await this.openReader()) ?? engine;
+      if (engine && !engine.isBuilding) return this.engineLeases?.acquire();
+      return (await this.openReader())?.acquire() ?? this.engineLeases?.acquire();
     }
-    return this.engine;
+    return this.engineLeases?.acquire();
   }
 
-  private openReader(): Promise<IndexReader | undefined> {
+  private openReader(): Promise<LeaseSource<IndexReader> | undefined> {
     if (this.reader) return Promise.resolve(this.reader);
     const storeDir = this.storeDir;
     if (!storeDir || !this.hasStore()) return Promise.resolve(undefined);
@@ -573,9 +573,10 @@ export class Ctx implements vscode.Disposable {
       .then(({ IndexReader }) => IndexReader.open(storeDir))
       .then(
         (reader) => {
-          this.reader = reader;
+          // Ours to close: closeReader() closes it once its last search released its lease.
+          this.reader = new LeaseSource(reader, (r) => r.close());
           this.changed();
-          return reader;
+          return this.reader;
         },
         (err) => {
           this.log.warn(`could not open the index read-only: ${errorMessage(err)}`);
@@ -588,10 +589,12 @@ export class Ctx implements vscode.Disposable {
     return this.readerOpening;
   }
 
+  /** Stops serving from the reader; it closes once the searches on it are done. */
   private async closeReader(): Promise<void> {
     await this.readerOpening;
-    this.reader?.close();
+    const reader = this.reader;
     this.reader = undefined;
+    await reader?.close();
   }
 
   // ——— stats ———

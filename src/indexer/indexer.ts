@@ -170,6 +170,7 @@ export class Indexer extends EventEmitter {
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
       const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = FileCatalog.open(layout.catalogFile(info));
       indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
