@@ -7,8 +7,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type Coverage, FollowingReader, type IndexReader, NoIndexError, type StoreStatus } from '../indexer/reader';
-import { ChunkNotFoundError, type SearchResult } from '../indexer/search';
+import { SemindexError } from '../indexer/errors';
+import { type Coverage, FollowingReader, type IndexReader, type StoreStatus } from '../indexer/reader';
+import type { SearchResult } from '../indexer/search';
 import { version } from '../../package.json';
 
 const MAX_K = 200;
@@ -76,8 +77,8 @@ function toolError(message: string): CallToolResult {
 
 /** What a tool tells the model when there is nothing to search (typed errors → plain words). */
 function errorResult(err: unknown, storeDir: string): CallToolResult {
-  if (err instanceof NoIndexError) return toolError(`No Semindex index in ${storeDir}. Index the code first: semindex index <folder> --store ${storeDir}`);
-  if (err instanceof ChunkNotFoundError) return toolError(err.message);
+  if (SemindexError.is(err, 'NO_INDEX')) return toolError(`No Semindex index in ${storeDir}. Index the code first: semindex index <folder> --store ${storeDir}`);
+  if (SemindexError.is(err, 'NOT_FOUND')) return toolError(err.message);
   console.error(err);
   return toolError(err instanceof Error ? err.message : String(err));
 }

@@ -7,6 +7,7 @@ import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Chunker } from '../indexer/chunk';
 import { type EvalQuery, type ResultSpan, type Score, findCandidates, pickCandidates, scoreRuns, writeEvalSet } from '../indexer/evalset';
+import { SemindexError } from '../indexer/errors';
 import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
 import { resources } from '../indexer/resources';
@@ -24,7 +25,7 @@ const USAGE = `usage:
   semindex mcp --store <dir>
   semindex eval <root> [--json] [-k 10] [--max-queries 500] [--keep <dir>] [--embedder static|transformers] [--model <dir>]`;
 
-class UsageError extends Error {}
+const usage = (message: string) => new SemindexError('USAGE', message);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,19 +49,19 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return command ? 0 : 2;
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw usage(`unknown command "${command}"`);
   }
 }
 
 function requireStore(store: string | undefined): string {
-  if (!store) throw new UsageError('--store <dir> is required');
+  if (!store) throw usage('--store <dir> is required');
   return path.resolve(store);
 }
 
 function intOption(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} takes a whole number ≥ ${min}, not "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw usage(`${name} takes a whole number ≥ ${min}, not "${value}"`);
   return n;
 }
 
@@ -80,11 +81,11 @@ async function runIndex(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  if (!positionals.length) throw new UsageError('index needs a root folder');
+  if (!positionals.length) throw usage('index needs a root folder');
   const storeDir = requireStore(values.store);
   const roots = positionals.map((p) => {
     const abs = path.resolve(p);
-    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new UsageError(`root is not a folder: ${p}`);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw usage(`root is not a folder: ${p}`);
     // One root: paths are plain relative paths; several: each labelled by its folder name.
     return { name: positionals.length > 1 ? path.basename(abs) : '', path: abs };
   });
@@ -146,10 +147,10 @@ function leftOut(e: ExcludedCounts): string {
 function embedderConfig(kind: string, model: string | undefined): EmbedderConfig {
   if (kind === 'static') return { kind: 'static' };
   if (kind === 'transformers') {
-    if (!model) throw new UsageError('--embedder transformers needs --model <folder with config.json, tokenizer.json and onnx/model.onnx>');
+    if (!model) throw usage('--embedder transformers needs --model <folder with config.json, tokenizer.json and onnx/model.onnx>');
     return { kind: 'transformers', modelDir: path.resolve(model) };
   }
-  throw new UsageError(`--embedder is static or transformers, not "${kind}"`);
+  throw usage(`--embedder is static or transformers, not "${kind}"`);
 }
 
 async function runSearch(args: string[]): Promise<number> {
@@ -167,8 +168,8 @@ async function runSearch(args: string[]): Promise<number> {
   const storeDir = requireStore(values.store);
   const k = intOption(values.k, '-k', 1)!;
   const mode = values.mode as SearchMode;
-  if (!['hybrid', 'vector', 'bm25'].includes(mode)) throw new UsageError(`--mode is hybrid, vector or bm25, not "${values.mode}"`);
-  if (!values.queries && !positionals.length) throw new UsageError('search needs a query or --queries <file.jsonl>');
+  if (!['hybrid', 'vector', 'bm25'].includes(mode)) throw usage(`--mode is hybrid, vector or bm25, not "${values.mode}"`);
+  if (!values.queries && !positionals.length) throw usage('search needs a query or --queries <file.jsonl>');
   const reader = await IndexReader.open(storeDir);
   try {
     const one = async (id: string, query: string) => {
@@ -186,9 +187,9 @@ async function runSearch(args: string[]): Promise<number> {
         try {
           q = JSON.parse(line);
         } catch {
-          throw new UsageError(`${values.queries}:${n}: not a JSON line`);
+          throw usage(`${values.queries}:${n}: not a JSON line`);
         }
-        if (typeof q.query !== 'string') throw new UsageError(`${values.queries}:${n}: no "query" string`);
+        if (typeof q.query !== 'string') throw usage(`${values.queries}:${n}: no "query" string`);
         await one(String(q.id ?? n), q.query);
       }
     } else await one('q', positionals.join(' '));
@@ -224,11 +225,11 @@ async function runSimilar(args: string[]): Promise<number> {
   });
   const storeDir = requireStore(values.store);
   const k = intOption(values.k, '-k', 1)!;
-  if (positionals.length !== 1) throw new UsageError('similar needs one <path>:<start>-<end>');
+  if (positionals.length !== 1) throw usage('similar needs one <path>:<start>-<end>');
   const span = /^(.+):(\d+)(?:-(\d+))?$/.exec(positionals[0]);
-  if (!span) throw new UsageError(`similar takes <path>:<start>-<end> (lines as search shows them), not "${positionals[0]}"`);
+  if (!span) throw usage(`similar takes <path>:<start>-<end> (lines as search shows them), not "${positionals[0]}"`);
   const [startLine, endLine] = [Number(span[2]), Number(span[3] ?? span[2])];
-  if (startLine < 1 || endLine < startLine) throw new UsageError(`lines ${startLine}-${endLine}: the start is 1 or more, and the end not before it`);
+  if (startLine < 1 || endLine < startLine) throw usage(`lines ${startLine}-${endLine}: the start is 1 or more, and the end not before it`);
   const reader = await IndexReader.open(storeDir);
   try {
     const t0 = performance.now();
@@ -246,7 +247,7 @@ async function runSimilar(args: string[]): Promise<number> {
  */
 async function runMcp(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { store: { type: 'string' } } });
-  if (positionals.length) throw new UsageError('mcp takes --store <dir> (the store `semindex index` wrote), not root folders: the CLI has no default store');
+  if (positionals.length) throw usage('mcp takes --store <dir> (the store `semindex index` wrote), not root folders: the CLI has no default store');
   const { serveMcp } = await import('./mcp');
   await serveMcp(requireStore(values.store));
   return 0;
@@ -301,17 +302,17 @@ async function runEval(args: string[]): Promise<number> {
       model: { type: 'string' },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('eval needs one root folder');
+  if (positionals.length !== 1) throw usage('eval needs one root folder');
   const root = path.resolve(positionals[0]);
-  if (!isFolder(root)) throw new UsageError(`root is not a folder: ${positionals[0]}`);
+  if (!isFolder(root)) throw usage(`root is not a folder: ${positionals[0]}`);
   const k = intOption(values.k, '-k', 1)!;
   const maxQueries = intOption(values['max-queries'], '--max-queries', 1)!;
   const embedder = embedderConfig(values.embedder!, values.model);
   const keep = values.keep ? path.resolve(values.keep) : undefined;
   if (keep) {
     // The copy must not land in the tree it measures: that tree is never written.
-    if (isInside(root, keep)) throw new UsageError(`--keep must be outside the root: ${values.keep}`);
-    if (fs.existsSync(keep) && (!isFolder(keep) || fs.readdirSync(keep).length)) throw new UsageError(`--keep needs a new or empty folder: ${values.keep}`);
+    if (isInside(root, keep)) throw usage(`--keep must be outside the root: ${values.keep}`);
+    if (fs.existsSync(keep) && (!isFolder(keep) || fs.readdirSync(keep).length)) throw usage(`--keep needs a new or empty folder: ${values.keep}`);
   }
   const log = (msg: string) => console.error(`semindex eval: ${msg}`);
   const t0 = performance.now();
@@ -342,15 +343,16 @@ async function runEval(args: string[]): Promise<number> {
       onProgress: (done, total, n) => log(`reading ${done}/${total} files, ${n} documented functions`),
     });
     if (found.candidates.length < EVAL_MIN_CANDIDATES) {
-      throw new Error(
-        `semindex: only ${found.candidates.length} documented function(s) under ${root} (functions and methods whose doc comment or docstring ` +
+      throw new SemindexError(
+        'NOT_FOUND',
+        `only ${found.candidates.length} documented function(s) under ${root} (functions and methods whose doc comment or docstring ` +
           `opens with a sentence of 3 to 40 words); eval needs at least ${EVAL_MIN_CANDIDATES} to measure anything`,
       );
     }
     const picked = pickCandidates(found.candidates, maxQueries);
     const set = writeEvalSet(found, picked, work, abort.signal);
     if (set.dropped) log(`${set.dropped} function(s) left out: their files changed while the copy was made`);
-    if (!set.queries.length) throw new Error(`semindex: no queries left under ${root}: every sampled file changed while the copy was made`);
+    if (!set.queries.length) throw new SemindexError('NOT_FOUND', `no queries left under ${root}: every sampled file changed while the copy was made`);
     log(`${found.files.length} files, ${found.candidates.length} documented functions, ${set.queries.length} queries; indexing the copy in ${set.corpusDir}`);
 
     const storeDir = path.join(work, 'store');
@@ -432,11 +434,12 @@ function evalTable(modes: Record<SearchMode, Score>, queries: readonly EvalQuery
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (SemindexError.is(err, 'USAGE') || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`semindex: ${(err as Error).message}\n${USAGE}`);
       process.exit(2);
     }
-    console.error(err instanceof Error && err.message.startsWith('semindex:') ? err.message : err);
+    // Our own errors are for people (one line); anything else is a bug, shown with its stack.
+    console.error(SemindexError.is(err) ? `semindex: ${err.message}` : err);
     process.exit(1);
   },
 );

@@ -7,14 +7,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FailedFile, Indexer, Progress } from '../indexer/indexer';
 import { StoreLayout } from '../indexer/layout';
-import { StoreBusyError, StoreLock } from '../indexer/lock';
+import { SemindexError } from '../indexer/errors';
+import { StoreLock } from '../indexer/lock';
+import { type Lease, LeaseSource, withLease } from '../indexer/leases';
 import type { IndexReader } from '../indexer/reader';
 import { type Root, relativeToRoots } from '../indexer/scan';
 import type { IndexedSpan, SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
 import { Config, type SettingsChange } from './config';
 import { type IndexFacts, type IndexState, type IndexStats, deriveState, runCoverage } from './indexState';
 import { rootsFor } from './roots';
-import { type EmbedderKind, SECTION, SettingsError, indexerOptions, needsReindex } from './settings';
+import { type EmbedderKind, SECTION, indexerOptions, needsReindex } from './settings';
 import { ExternalChangeWatcher } from './watcher';
 
 // The engine is loaded on first use: activating the extension must not load LanceDB's native
@@ -26,6 +28,8 @@ const loadReader = () => import('../indexer/reader');
 const REOPEN_DELAY_MS = 500;
 /** Size on disk and catalog counts are refreshed at most this often during a run. */
 const STATS_INTERVAL_MS = 2000;
+/** Saves kept while the index cannot be written (another writer holds it); past this many a full run catches up instead. */
+const MAX_HELD_SAVES = 10_000;
 
 /** What answers searches: the engine, or a read-only view of the active index. */
 type SearchSource = Pick<Indexer, 'search' | 'similar' | 'chunkAt'>;
@@ -48,19 +52,19 @@ export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly config: Config;
   private engine: Indexer | undefined;
+  /** Leases on the open engine for searches (leases.ts): closeEngine() refuses new ones and waits for these. */
+  private engineLeases: LeaseSource<Indexer> | undefined;
   /** Embedder kind the open engine was created with. */
   private engineKind: EmbedderKind | undefined;
   /** Read-only view of the active index: while another process holds the lock, or while a new index for a changed embedder is built. */
-  private reader: IndexReader | undefined;
-  private readerOpening: Promise<IndexReader | undefined> | undefined;
+  private reader: LeaseSource<IndexReader> | undefined;
+  private readerOpening: Promise<LeaseSource<IndexReader> | undefined> | undefined;
   private watcher: ExternalChangeWatcher | undefined;
   private run: Promise<void> | undefined;
   private readonly updates = new Set<Promise<void>>();
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Everything under way, for whenIdle(). */
   private readonly busy = new Set<Promise<unknown>>();
-  /** Searches running on the engine or the reader. */
-  private readonly searches = new Set<Promise<unknown>>();
   private progress: Progress | undefined;
   private stats: IndexStats | undefined;
   private problemList: FailedFile[] = [];
@@ -72,6 +76,14 @@ export class Ctx implements vscode.Disposable {
   private statsTimer: NodeJS.Timeout | undefined;
   private changeQueued = false;
   private closed = false;
+  /** Saves made while the index could not be written (busy, opening): written once it opens. */
+  private readonly heldSaves = new Set<string>();
+  /** More saves than MAX_HELD_SAVES were held: a full run once the index opens. */
+  private heldOverflow = false;
+  /** A full run was asked for while another writer held the index. */
+  private runWanted = false;
+  /** Watching a busy store's lock for its release (StoreLock.waitForRelease). */
+  private busyWait: AbortController | undefined;
   private readonly emitter = new vscode.EventEmitter<IndexState>();
   /** Fires (coalesced) whenever the index state may have changed. */
   readonly onDidChange = this.emitter.event;
@@ -131,7 +143,7 @@ export class Ctx implements vscode.Disposable {
   state(): IndexState {
     const roots = this.roots();
     const engine = this.engine;
-    const reader = this.reader;
+    const reader = this.reader?.value;
     let embedder: IndexFacts['embedder'];
     if (engine) embedder = { kind: this.engineKind ?? 'static', description: engine.embedder.description };
     else if (reader) embedder = { kind: reader.info.embedder.kind, description: reader.embedder.description };
@@ -189,7 +201,10 @@ export class Ctx implements vscode.Disposable {
       // Read before openEngine creates the store.
       const first = !this.hasStore();
       const engine = await this.openEngine();
-      if (!engine) return 'unavailable';
+      if (!engine) {
+        if (this.problem?.kind === 'busy') this.runWanted = true; // started once the lock is won
+        return 'unavailable';
+      }
       if (this.run) {
         if (!engine.isPaused) return 'running';
         engine.resume();
@@ -261,17 +276,11 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async onSource<T>(run: (source: SearchSource) => Promise<T>, none: T): Promise<T> {
-    const source = await this.searchSource();
-    if (!source) return none;
-    // Held open until it answers: closeEngine() waits for running searches before closing the
-    // store under them (a reopen for new settings, a rebuild, a folder change).
-    const running = run(source);
-    const forget = () => {
-      this.searches.delete(tracked);
-    };
-    const tracked: Promise<void> = running.then(forget, forget);
-    this.searches.add(tracked);
-    return running;
+    // On a lease: the engine or reader stays open until the search answers, and one that began
+    // closing meanwhile (a reopen, a rebuild, a completed index replacing the reader) refuses
+    // it, so it is asked once more of whatever serves then.
+    const answer = await withLease(() => this.searchLease(), run);
+    return answer === undefined ? none : answer;
   }
 
   /** Resolves when nothing is opening, indexing, updating or waiting in a watcher batch. */
@@ -318,6 +327,7 @@ export class Ctx implements vscode.Disposable {
       }
       this.attach(engine);
       this.engine = engine;
+      this.engineLeases = new LeaseSource(engine); // closed by closeEngine(), which then closes the engine
       this.engineKind = settings.embedder;
       this.progress = engine.currentProgress;
       this.problem = undefined;
@@ -325,6 +335,7 @@ export class Ctx implements vscode.Disposable {
       if (engine.isBuilding) this.log.info('building a new index beside the previous one (another embedder, or an index of an older format), which answers searches until the new one is complete');
       else await this.closeReader();
       this.syncWatcher();
+      this.writeHeldSaves(engine);
       await this.refreshStats();
       return engine;
     } catch (err) {
@@ -342,12 +353,23 @@ export class Ctx implements vscode.Disposable {
       this.refreshStatsSoon();
       this.changed();
     });
-    engine.on('warning', (msg: string) => this.log.warn(msg));
-    engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
-    engine.on('error', (err: unknown) => {
-      this.log.error(`index write failed: ${errorMessage(err)}`);
-      if (this.engine === engine) this.showError(`Semindex: writing the index failed: ${errorMessage(err)}`);
+    // Write failures arrive as warnings with a typed error: the files involved are recorded
+    // failed and indexed again on the next run, and the user hears of it once per failure.
+    engine.on('warning', (msg: string, err?: SemindexError) => {
+      this.log.warn(msg);
+      if (this.engine === engine && SemindexError.is(err, 'WRITE_FAILED')) this.showError(`Semindex: writing the index failed: ${errorMessage(msg)}`);
+      // Another writer has the store now (our lease lapsed in a stall): read-only until it lets go.
+      if (this.engine === engine && SemindexError.is(err, 'LOST_LOCK')) {
+        void this.serial(async () => {
+          if (this.engine !== engine) return;
+          await this.closeEngine('another writer took the index over');
+          this.problem = { kind: 'busy', message: 'Another process took over writing this index. Search works read-only until it finishes.' };
+          this.openOnRelease();
+          this.changed();
+        });
+      }
     });
+    engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
   }
 
   private startRun(engine: Indexer, first = false): void {
@@ -394,10 +416,12 @@ export class Ctx implements vscode.Disposable {
       this.setTransition(transition);
       engine.cancel();
     }
-    // From here new searches queue behind this serial step (searchSource → openEngine) and
-    // running ones finish on the engine or reader they hold, which stay open until then.
+    // From here new searches are refused a lease on this engine and ask again, which queues
+    // them behind this serial step (searchLease → openEngine); running ones finish first.
     this.engine = undefined;
-    await Promise.allSettled([...this.searches]);
+    const leases = this.engineLeases;
+    this.engineLeases = undefined;
+    await leases?.close();
     await this.closeReader();
     if (!engine) return;
     await Promise.allSettled([this.run, ...this.updates]);
@@ -444,6 +468,7 @@ export class Ctx implements vscode.Disposable {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     if (this.statsTimer) clearTimeout(this.statsTimer);
     this.reopenTimer = this.statsTimer = undefined;
+    this.busyWait?.abort();
     this.engine?.cancel();
     // Queued behind whatever is opening; nothing new opens once closed is set.
     const closing = this.serial(() => this.closeEngine('closing the index'));
@@ -466,11 +491,43 @@ export class Ctx implements vscode.Disposable {
 
   /** Re-indexes these files at user priority; ignored while no index is open (the next run sees them). */
   updateFiles(absPaths: string[], why: string): Promise<void> {
-    const engine = this.engine;
-    if (!engine || this.transition || this.closed) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
     const roots = this.roots();
     const inside = absPaths.filter((p) => relativeToRoots(roots, p));
     if (!inside.length) return Promise.resolve();
+    const engine = this.engine;
+    if (!engine || this.transition) {
+      // Another writer holds the index, or it is opening: the saves wait for the open (writeHeldSaves).
+      if (this.problem?.kind === 'busy' || this.transition === 'opening the index') this.holdSaves(inside);
+      return Promise.resolve();
+    }
+    return this.runUpdate(engine, inside, why);
+  }
+
+  private holdSaves(paths: string[]): void {
+    for (const p of paths) {
+      if (this.heldSaves.size >= MAX_HELD_SAVES) this.heldOverflow = true;
+      else this.heldSaves.add(p);
+    }
+  }
+
+  /** Writes the saves held while the index could not be written, and a full run that was asked for meanwhile. */
+  private writeHeldSaves(engine: Indexer): void {
+    const paths = [...this.heldSaves];
+    const runWanted = this.runWanted || this.heldOverflow;
+    this.heldSaves.clear();
+    this.heldOverflow = this.runWanted = false;
+    if (runWanted) {
+      this.startRun(engine); // the run's scan sees the saved files too
+      return;
+    }
+    if (!paths.length) return;
+    this.log.info(`writing ${paths.length} save(s) made while the index could not be written`);
+    void this.runUpdate(engine, paths, 'held save');
+  }
+
+  private runUpdate(engine: Indexer, inside: string[], why: string): Promise<void> {
+    const roots = this.roots();
     const update: Promise<void> = engine.update(inside).then(
       (s) => {
         const what = inside.length === 1 ? (relativeToRoots(roots, inside[0])?.path ?? inside[0]) : `${inside.length} files`;
@@ -520,20 +577,21 @@ export class Ctx implements vscode.Disposable {
 
   // ——— searching ———
 
-  private async searchSource(): Promise<SearchSource | undefined> {
-    if (this.engine && !this.engine.isBuilding) return this.engine;
+  /** A lease on what answers searches now, taken synchronously once it is open (leases.ts). */
+  private async searchLease(): Promise<Lease<SearchSource> | undefined> {
+    if (this.engine && !this.engine.isBuilding) return this.engineLeases?.acquire();
     // A new index for another embedder is half built, or another process writes the store:
     // the active index, read-only, answers in full.
-    if (this.engine?.isBuilding || this.problem?.kind === 'busy') return (await this.openReader()) ?? this.engine;
+    if (this.engine?.isBuilding || this.problem?.kind === 'busy') return (await this.openReader())?.acquire() ?? this.engineLeases?.acquire();
     if (!this.engine && !this.problem && this.hasStore()) {
       const engine = await this.serial(() => this.openEngine());
-      if (engine && !engine.isBuilding) return engine;
-      return (await this.openReader()) ?? engine;
+      if (engine && !engine.isBuilding) return this.engineLeases?.acquire();
+      return (await this.openReader())?.acquire() ?? this.engineLeases?.acquire();
     }
-    return this.engine;
+    return this.engineLeases?.acquire();
   }
 
-  private openReader(): Promise<IndexReader | undefined> {
+  private openReader(): Promise<LeaseSource<IndexReader> | undefined> {
     if (this.reader) return Promise.resolve(this.reader);
     const storeDir = this.storeDir;
     if (!storeDir || !this.hasStore()) return Promise.resolve(undefined);
@@ -541,9 +599,10 @@ export class Ctx implements vscode.Disposable {
       .then(({ IndexReader }) => IndexReader.open(storeDir))
       .then(
         (reader) => {
-          this.reader = reader;
+          // Ours to close: closeReader() closes it once its last search released its lease.
+          this.reader = new LeaseSource(reader, (r) => r.close());
           this.changed();
-          return reader;
+          return this.reader;
         },
         (err) => {
           this.log.warn(`could not open the index read-only: ${errorMessage(err)}`);
@@ -556,10 +615,12 @@ export class Ctx implements vscode.Disposable {
     return this.readerOpening;
   }
 
+  /** Stops serving from the reader; it closes once the searches on it are done. */
   private async closeReader(): Promise<void> {
     await this.readerOpening;
-    this.reader?.close();
+    const reader = this.reader;
     this.reader = undefined;
+    await reader?.close();
   }
 
   // ——— stats ———
@@ -589,11 +650,12 @@ export class Ctx implements vscode.Disposable {
   // ——— errors ———
 
   private reportOpenError(err: unknown): void {
-    if (err instanceof StoreBusyError) {
+    if (SemindexError.is(err, 'BUSY') && err.holder) {
       const h = err.holder;
       const message = `Another process is writing this workspace's index (${h.owner}, pid ${h.pid} on ${h.host}). Search works read-only until it finishes.`;
       this.problem = { kind: 'busy', message };
       this.log.warn(message);
+      this.openOnRelease();
       void vscode.window.showWarningMessage(`Semindex: ${message}`, 'Retry', 'Show Output').then((choice) => {
         if (choice === 'Retry') void vscode.commands.executeCommand('semindex.indexWorkspace');
         else if (choice === 'Show Output') this.log.show();
@@ -603,7 +665,7 @@ export class Ctx implements vscode.Disposable {
     const message = errorMessage(err);
     this.problem = { kind: 'error', message };
     this.log.error(`could not open the index: ${message}`);
-    if (err instanceof SettingsError) {
+    if (SemindexError.is(err, 'SETTINGS') && err.setting) {
       const setting = err.setting;
       void vscode.window.showErrorMessage(`Semindex: ${message}`, 'Open Settings', 'Use Static Embedder').then((choice) => {
         if (choice === 'Open Settings') void Config.openSetting(setting);
@@ -611,12 +673,34 @@ export class Ctx implements vscode.Disposable {
       });
       return;
     }
-    const modelProblem = /transformers embedder|model folder|onnx/i.test(message);
+    const modelProblem = SemindexError.is(err, 'MODEL');
     const actions = modelProblem ? ['Open Settings', 'Show Output'] : ['Rebuild Index', 'Show Output'];
     void vscode.window.showErrorMessage(`Semindex could not open the index: ${message}`, ...actions).then((choice) => {
       if (choice === 'Open Settings') void Config.openSetting(`${SECTION}.modelPath`);
       else if (choice === 'Rebuild Index') void vscode.commands.executeCommand('semindex.rebuildIndex');
       else if (choice === 'Show Output') this.log.show();
+    });
+  }
+
+  /**
+   * "Busy" clears by itself: once the other writer lets go (or its lease lapses), the index is
+   * opened and the saves held meanwhile are written.
+   */
+  private openOnRelease(): void {
+    const storeDir = this.storeDir;
+    if (this.busyWait || !storeDir || this.closed) return;
+    const wait = new AbortController();
+    this.busyWait = wait;
+    void StoreLock.waitForRelease(new StoreLayout(storeDir).lockFile, wait.signal).then((free) => {
+      this.busyWait = undefined;
+      if (!free || this.closed) return;
+      void this.serial(async () => {
+        if (this.engine || this.closed || this.problem?.kind !== 'busy') return;
+        this.log.info('the other writer let go of the index; opening it');
+        this.problem = undefined;
+        await this.openEngine(); // busy again (another writer was quicker): watched again
+        this.changed();
+      });
     });
   }
 
@@ -629,7 +713,7 @@ export class Ctx implements vscode.Disposable {
 
 /**
  * Deletes everything in the store folder — under the writer lock, so a store another process is
- * writing is never deleted from under it (StoreBusyError instead).
+ * writing is never deleted from under it (SemindexError 'BUSY' instead).
  */
 async function wipeStore(storeDir: string): Promise<void> {
   fs.mkdirSync(storeDir, { recursive: true });

@@ -119,7 +119,7 @@ class SimilarTool implements vscode.LanguageModelTool<SimilarToolInput> {
       const results = await this.ctx.similar(target, { k: clampK(maxResults) });
       return resultParts(this.ctx, 'code' in target ? 'Semindex: code similar to the given code' : `Semindex: code similar to ${path}:${target.startLine}-${target.endLine}`, results);
     } catch (err) {
-      // ChunkNotFoundError and the like: words for the model, not a failed tool call.
+      // SemindexError 'NOT_FOUND' and the like: words for the model, not a failed tool call.
       return new vscode.LanguageModelToolResult([text(err instanceof Error ? err.message : String(err))]);
     }
   }

@@ -3,6 +3,7 @@
 // sanitising and the "which change needs a re-index" rules are unit-tested on their own.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SemindexError } from '../indexer/errors';
 import type { IndexerOptions } from '../indexer/indexer';
 import type { Root } from '../indexer/scan';
 
@@ -90,16 +91,8 @@ export function needsReindex(changed: readonly SettingKey[], before: Settings, a
   return changed.some((k) => INDEX_KEYS.includes(k) && (k !== 'modelPath' || before.embedder === 'transformers' || after.embedder === 'transformers'));
 }
 
-/** A setting that cannot work as given; the message says which one and what to do. */
-export class SettingsError extends Error {
-  constructor(
-    message: string,
-    /** Setting to open for the user, e.g. "semindex.modelPath". */
-    readonly setting: string,
-  ) {
-    super(message);
-  }
-}
+/** A setting that cannot work as given: SemindexError 'SETTINGS'; the message says what to do, `setting` which one to open. */
+const settingsError = (message: string, setting: string) => new SemindexError('SETTINGS', message, { setting });
 
 /**
  * The model folder as an absolute path: `~` is the home folder, a relative path is taken from
@@ -111,12 +104,12 @@ export function resolveModelPath(modelPath: string, baseDir: string | undefined)
   return path.resolve(baseDir, modelPath);
 }
 
-/** Options for `Indexer.open`; throws SettingsError when the settings cannot be used. */
+/** Options for `Indexer.open`; throws SemindexError 'SETTINGS' when the settings cannot be used. */
 export function indexerOptions(settings: Settings, roots: Root[], storeDir: string): IndexerOptions {
   let embedder: IndexerOptions['embedder'] = { kind: 'static' };
   if (settings.embedder === 'transformers') {
     if (!settings.modelPath) {
-      throw new SettingsError(
+      throw settingsError(
         'The transformers embedder needs a local model folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx): set "semindex.modelPath", or switch "semindex.embedder" back to static.',
         `${SECTION}.modelPath`,
       );

@@ -5,6 +5,7 @@
 // tracked files that match an ignore rule); the `ignore` package differed on 1,438 files of the
 // kernel tree (issue 12). Pure Node, no vscode.
 import { execFile } from 'node:child_process';
+import { SemindexError } from './errors';
 
 export interface GitEntry {
   /** Relative to the folder git ran in, forward slashes; no trailing slash (nested repositories are listed as folders). */
@@ -13,15 +14,8 @@ export interface GitEntry {
   tracked: boolean;
 }
 
-/** git is there and the folder is in a work tree, but listing it failed (e.g. "dubious ownership"). */
-export class GitListError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly detail: string,
-  ) {
-    super(`semindex: git could not list ${dir}: ${detail}`);
-  }
-}
+/** git is there and the folder is in a work tree, but listing it failed (e.g. "dubious ownership"): SemindexError 'GIT'. */
+const gitListError = (dir: string, detail: string) => new SemindexError('GIT', `git could not list ${dir}: ${detail}`);
 
 /**
  * `git ls-files -z` of 100k files is ~6 MB; an untracked tree git lists in full (no .gitignore
@@ -48,7 +42,7 @@ function git(cwd: string, args: string[]): Promise<Buffer | undefined> {
       if (e.code === 'ENOENT' || e.code === 'EACCES') return resolve(undefined);
       const text = stderr.toString('utf8').trim();
       if (/not a git repository|must be run in a work tree/i.test(text)) return resolve(undefined);
-      reject(new GitListError(cwd, text.split('\n')[0] || e.message));
+      reject(gitListError(cwd, text.split('\n')[0] || e.message));
     });
   });
 }

@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
+import { SemindexError } from './errors';
 import { StoreLock } from './lock';
 import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
@@ -27,7 +28,7 @@ export interface IndexerOptions extends ScanOptions {
   maxLineLength?: number;
   /** Who writes, for the lock's messages ("cli", "vscode"). */
   owner?: string;
-  /** How long to wait for a writer of the same owner on this host to release the store before StoreBusyError (default 0). */
+  /** How long to retry, with backoff, while another live writer holds the store, before SemindexError 'BUSY' (default 0). */
   lockWaitMs?: number;
   /** Quiet time after the last update before piled-up incremental writes are folded in (default 5000 ms). */
   maintainIdleMs?: number;
@@ -113,7 +114,8 @@ export class Indexer extends EventEmitter {
   /** Queues, priorities and dispatch (scheduler.ts); this class runs the batches and writes. */
   private readonly scheduler = new Scheduler({
     run: (batch) => this.runBatch(batch),
-    flush: () => this.enqueueWrite(() => this.flush()),
+    // A failed flush is reported by enqueueWrite; the dispatch loop goes on.
+    flush: () => this.enqueueWrite(() => this.flush()).catch(() => undefined),
     held: () => this.bufferedRows >= MAX_BUFFERED_ROWS,
     // What the pool runs at once, no more: a task queued inside Piscina could only be waited for.
     capacity: () => {
@@ -165,13 +167,15 @@ export class Indexer extends EventEmitter {
   static async open(opts: IndexerOptions): Promise<Indexer> {
     const layout = new StoreLayout(opts.storeDir);
     fs.mkdirSync(opts.storeDir, { recursive: true });
-    const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs });
+    let indexer: Indexer | undefined;
+    const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs, onLost: (err) => indexer?.lockLost(err) });
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
       const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = FileCatalog.open(layout.catalogFile(info));
-      const indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
+      indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
       if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
       indexer.progress.chunks = await store.count();
       return indexer;
@@ -179,6 +183,15 @@ export class Indexer extends EventEmitter {
       lock.release();
       throw err;
     }
+  }
+
+  /**
+   * The lease lapsed or another writer took the store over (lock.ts): nothing more is written —
+   * every write checks the lock first — and the run stops; close and open again to write.
+   */
+  private lockLost(err: SemindexError): void {
+    this.warn(`semindex: ${err.message}`, err);
+    this.cancel();
   }
 
   get indexInfo(): IndexInfo {
@@ -196,6 +209,7 @@ export class Indexer extends EventEmitter {
 
   /** Full run: scan every root, index what changed, drop what is gone. */
   async index(): Promise<RunSummary> {
+    if (this.lock.lost) throw this.lock.lost;
     this.fullRun = true;
     try {
       return await this.runIndex();
@@ -208,7 +222,7 @@ export class Indexer extends EventEmitter {
     this.beginRun();
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
-    for (const w of scanned.warnings) this.emit('warning', w);
+    for (const w of scanned.warnings) this.warn(w);
     writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
     const seen = new Set<string>();
     const work: Work[] = [];
@@ -247,6 +261,7 @@ export class Indexer extends EventEmitter {
     await this.enqueueWrite(async () => {
       // A run that wrote nothing leaves the indices as they were: no optimize (seconds on a large table).
       if (!this.writesSinceOptimize && !gone.length) return;
+      this.lock.check();
       // A bulk run (a first index, a large re-run) builds the indices anew, which costs less than
       // folding that many rows in; a small one folds its rows in and compacts (store.ts).
       if (this.rowsThisRun >= BULK_SHARE * (await this.store.count())) await this.store.reindex();
@@ -260,7 +275,7 @@ export class Indexer extends EventEmitter {
     for (const rec of this.catalog.all()) if (isSecretSkip(rec)) secretInside++;
     const excluded = { ...scanned.excluded, secret: scanned.excluded.secret + secretInside };
     const summary = await this.summary(scanned.files.length + scanned.skipped.length, excluded);
-    if (!this.cancelled) {
+    if (!this.cancelled && !this.lock.lost) {
       // Files in the index after the run (summary.files also counts the skipped and failed ones).
       const files = summary.indexed + summary.unchanged;
       this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks, excluded } };
@@ -281,6 +296,7 @@ export class Indexer extends EventEmitter {
    */
   async update(absPaths: string[]): Promise<RunSummary> {
     // During a full run (its finalizing included) an update joins it instead of starting its own.
+    if (this.lock.lost) throw this.lock.lost;
     const idle = !this.scheduler.busy && !this.fullRun;
     if (idle) this.beginRun();
     const vetted = await vetFiles(this.opts.roots, absPaths, this.opts);
@@ -308,7 +324,7 @@ export class Indexer extends EventEmitter {
     await job.done;
     await this.writeChain;
     this.info = { ...this.info, lastIncrementalRun: Date.now() };
-    this.layout.update(this.info);
+    if (!this.lock.lost) this.layout.update(this.info);
     excluded.secret += this.secretSkipped;
     const summary = await this.summary(absPaths.length, excluded);
     if (idle) {
@@ -353,9 +369,10 @@ export class Indexer extends EventEmitter {
   private async fold(writes: number): Promise<void> {
     const t0 = performance.now();
     try {
+      this.lock.check();
       await this.store.optimize();
     } catch (err) {
-      this.emit('warning', `folding recent writes into the search indices failed: ${errorText(err)}`);
+      this.warn(`folding recent writes into the search indices failed: ${errorText(err)}`);
       throw err;
     }
     this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
@@ -363,6 +380,7 @@ export class Indexer extends EventEmitter {
     if (this.closed) return;
     let stray: string[] = [];
     await this.enqueueWrite(async () => {
+      if (this.closed) return; // the lock may be released already (close)
       stray = await this.strayFiles();
     });
     if (stray.length && !this.closed) await this.update(stray);
@@ -395,7 +413,7 @@ export class Indexer extends EventEmitter {
     const now = Date.now();
     this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
     const names = stray.slice(0, 5).map((f) => f.path).join(', ');
-    this.emit('warning', `semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
+    this.warn(`semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
     return wrong.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
   }
 
@@ -482,12 +500,15 @@ export class Indexer extends EventEmitter {
     this.withdraw(true);
     await this.scheduler.idle();
     await this.writeChain.catch(() => undefined);
+    // The last write is done: the next writer (a reloaded window, the CLI) may start now, not
+    // after a fold of seconds. A fold still running commits beside its writes as it does beside
+    // saves (maintain()), and writes nothing more once closed.
+    this.catalog.close();
+    this.lock.release();
     await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
-    this.catalog.close();
     this.store.close();
     await this.embedder.dispose?.();
-    this.lock.release();
   }
 
   // ——— scheduling ———
@@ -611,7 +632,7 @@ export class Indexer extends EventEmitter {
         kept.push(batch[i]);
       }
     }
-    for (const f of keep) if (f.note) this.emit('warning', `semindex: ${f.note}`);
+    for (const f of keep) if (f.note) this.warn(`semindex: ${f.note}`);
     this.record(kept, keep, result.rows, result.vectors, batch.some((w) => w.user));
   }
 
@@ -631,17 +652,40 @@ export class Indexer extends EventEmitter {
     this.pending.works.push(...works);
     this.pending.user ||= user;
     if (this.pending.user || this.pending.rows.length >= FLUSH_ROWS || this.pending.files.length >= 1000) {
-      void this.enqueueWrite(() => this.flush());
+      this.enqueueWrite(() => this.flush()).catch(() => undefined); // reported by enqueueWrite
     }
   }
 
   private enqueueWrite(step: () => Promise<void>): Promise<void> {
     const next = this.writeChain.then(step);
-    // A failed write is fatal for the run, but must not wedge later writes (close, cancel).
+    // A failed step is reported, never left to wedge later writes (close, cancel, the next batch).
     this.writeChain = next.catch((err) => {
-      this.emit('error', err);
+      if (SemindexError.is(err, 'LOST_LOCK')) return; // said once, when the lease was found lost
+      this.warn(`semindex: writing the index failed: ${errorText(err)}`, SemindexError.is(err) ? err : new SemindexError('WRITE_FAILED', errorText(err), { cause: err }));
     });
     return next;
+  }
+
+  /**
+   * Emits `warning` (text, and the typed error when there is one). Never throws: an 'error' event
+   * without a listener (the CLI has none) or a listener that throws would break the write chain
+   * and skip every later write.
+   */
+  private warn(message: string, err?: SemindexError): void {
+    try {
+      this.emit('warning', message, err);
+    } catch {
+      // A listener's own failure is its business; the engine goes on writing.
+    }
+  }
+
+  /** One store write, tried again once: LanceDB commits a write whole or not at all, so a retry cannot double rows. */
+  private async retryOnce<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch {
+      return op();
+    }
   }
 
   /** Writes pending outcomes: mark `writing`, delete old rows, add new rows, mark final. */
@@ -660,28 +704,50 @@ export class Indexer extends EventEmitter {
   }
 
   private async write(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): Promise<void> {
+    this.lock.check();
     const now = Date.now();
     const stale: { root: string; path: string }[] = [];
     const marks: FileRecord[] = [];
     for (const f of files) {
       const rec = this.catalog.get(f.root, f.path);
-      const hadRows = rec && (rec.status === 'writing' || (rec.status === 'indexed' && rec.chunks > 0));
+      // A failed file may hold rows of a write that failed half-way (see below).
+      const hadRows = rec && (rec.status === 'writing' || rec.status === 'failed' || (rec.status === 'indexed' && rec.chunks > 0));
       if (f.status === 'unchanged') continue;
       if (hadRows) stale.push({ root: f.root, path: f.path });
       if (f.status === 'indexed' && f.count > 0) marks.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.count, status: 'writing', at: now });
     }
     if (marks.length) this.catalog.write(marks);
-    if (stale.length) await this.store.deleteFiles(stale);
-    if (rows.length) {
+    // A store write that fails twice costs this batch's files, not the run: they are recorded
+    // failed with the reason (their old rows may be gone already), so no file is left marked done
+    // but unsearchable, and the next run indexes them again (workFor re-reads failed files).
+    let writeFailed: string | undefined;
+    try {
+      if (stale.length) await this.retryOnce(() => this.store.deleteFiles(stale));
+    } catch (err) {
+      writeFailed = `removing its old rows from the index failed: ${errorText(err)}`;
+    }
+    if (rows.length && !writeFailed) {
       const all = new Float32Array(rows.length * this.embedder.dim);
       let offset = 0;
       for (const v of vectors) {
         all.set(v, offset);
         offset += v.length;
       }
-      await this.store.add({ rows, vectors: all });
-      this.rowsThisRun += rows.length;
-      await this.store.ensureFtsIndex();
+      try {
+        await this.retryOnce(() => this.store.add({ rows, vectors: all }));
+        this.rowsThisRun += rows.length;
+      } catch (err) {
+        writeFailed = `writing its rows to the index failed: ${errorText(err)}`;
+      }
+      // Without the BM25 index the rows are still found by vector search; the next write or fold builds it.
+      if (!writeFailed) await this.store.ensureFtsIndex().catch((err) => this.warn(`semindex: building the keyword index failed: ${errorText(err)}`, new SemindexError('WRITE_FAILED', errorText(err), { cause: err })));
+    }
+    if (writeFailed) {
+      const hit = files.filter((f) => f.status === 'indexed' || stale.some((s) => s.root === f.root && s.path === f.path));
+      files = files.map((f) => (hit.includes(f) ? { ...f, status: 'failed' as const, count: 0, reason: writeFailed } : f));
+      const names = hit.slice(0, 5).map((f) => f.path).join(', ');
+      this.warn(`semindex: ${hit.length} file(s) could not be written to the index (${names}${hit.length > 5 ? ', …' : ''}): ${writeFailed}; they are indexed again on the next run`,
+        new SemindexError('WRITE_FAILED', writeFailed, { files: hit.map((f) => ({ root: f.root, path: f.path })) }));
     }
     const finals: FileRecord[] = [];
     const removed: { root: string; path: string }[] = [];
@@ -722,6 +788,7 @@ export class Indexer extends EventEmitter {
   }
 
   private async removeFiles(files: { root: string; path: string }[]): Promise<void> {
+    this.lock.check();
     await this.store.deleteFiles(files);
     this.writesSinceOptimize++;
     this.catalog.write([], files);
@@ -736,7 +803,7 @@ export class Indexer extends EventEmitter {
     const now = Date.now();
     // size/mtime unknown: the next scan re-hashes these files, and unchanged content is kept as is.
     this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
-    this.emit('warning', `semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
+    this.warn(`semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
   }
 
   private async summary(files: number, excluded: ExcludedCounts): Promise<RunSummary> {

@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from './catalog';
+import { SemindexError } from './errors';
 import type { ExcludedCounts } from './scan';
 import type { EmbedderConfig } from './types';
 
@@ -55,7 +56,17 @@ export interface StoreManifest {
   format: 1;
   active?: IndexInfo;
   building?: IndexInfo;
+  /** Indices replaced by a promotion, removed once no reader can still be serving them (RETIRED_GRACE_MS). */
+  retired?: { dir: string; at: number }[];
 }
+
+/**
+ * How long a replaced index stays on disk after a promotion: readers of other processes (the MCP
+ * server, a CLI search) and this one's read-only view go on serving it until they notice the
+ * switch — at their next use, or once their running searches are done. As LanceDB keeps old
+ * versions (store.ts cleanupOlderThan).
+ */
+export const RETIRED_GRACE_MS = 60_000;
 
 export const indexFormat = (info: IndexInfo): number => info.format ?? 1;
 
@@ -95,7 +106,7 @@ export class StoreLayout {
       if (manifest.format !== 1) throw new Error(`unknown format ${String(manifest.format)}`);
       return manifest;
     } catch (err) {
-      throw new Error(`semindex: ${this.manifestFile} is damaged (${(err as Error).message}); move the store folder away and index again`);
+      throw new SemindexError('CORRUPT', `${this.manifestFile} is damaged (${(err as Error).message}); move the store folder away and index again`, { cause: err });
     }
   }
 
@@ -136,15 +147,32 @@ export class StoreLayout {
     this.write(manifest);
   }
 
-  /** Makes a completed new index the active one and removes the one it replaces. */
+  /**
+   * Makes a completed new index the active one. The one it replaces is retired, not removed:
+   * readers may still be serving from it (RETIRED_GRACE_MS); removeRetired() deletes it later.
+   */
   promote(info: IndexInfo): IndexInfo | undefined {
     const manifest = this.read();
     const old = manifest.active;
     manifest.active = info;
     delete manifest.building;
+    if (old && old.dir !== info.dir) manifest.retired = [...(manifest.retired ?? []), { dir: old.dir, at: Date.now() }];
     this.write(manifest);
-    if (old && old.dir !== info.dir) this.removeIndex(old);
+    this.removeRetired();
     return old;
+  }
+
+  /** Deletes the retired indices whose grace has passed (a writer calls it: on open and on promotion). */
+  removeRetired(now = Date.now()): void {
+    const manifest = this.read();
+    if (!manifest.retired?.length) return;
+    const due = manifest.retired.filter((r) => now - r.at >= RETIRED_GRACE_MS);
+    if (!due.length) return;
+    for (const r of due) fs.rmSync(path.join(this.dir, r.dir), { recursive: true, force: true });
+    const kept = manifest.retired.filter((r) => !due.includes(r));
+    if (kept.length) manifest.retired = kept;
+    else delete manifest.retired;
+    this.write(manifest);
   }
 
   removeIndex(info: IndexInfo): void {

@@ -2,6 +2,7 @@
 // a store the extension is writing (and the other way round). Serves the active index.
 import * as fs from 'node:fs';
 import { FileCatalog } from './catalog';
+import { SemindexError } from './errors';
 import { createEmbedder } from './embed';
 import { type IndexInfo, StoreLayout, indexFormat } from './layout';
 import { StoreLock } from './lock';
@@ -11,11 +12,8 @@ import { ChunkStore } from './store';
 import type { Embedder } from './types';
 
 /** The folder holds no index (never indexed, or not a store at all). */
-export class NoIndexError extends Error {
-  constructor(readonly storeDir: string) {
-    super(`semindex: no index in ${storeDir}; run "semindex index <root> --store ${storeDir}" first`);
-  }
-}
+export const noIndexError = (storeDir: string): SemindexError =>
+  new SemindexError('NO_INDEX', `no index in ${storeDir}; run "semindex index <root> --store ${storeDir}" first`);
 
 /** How much of the indexed folders searches cover, as far as a reader can tell. */
 export interface Coverage {
@@ -63,10 +61,10 @@ export class IndexReader {
   static async open(storeDir: string): Promise<IndexReader> {
     const layout = new StoreLayout(storeDir);
     const info = layout.exists() ? layout.read().active : undefined;
-    if (!info) throw new NoIndexError(storeDir);
+    if (!info) throw noIndexError(storeDir);
     const embedder = await createEmbedder(info.embedder);
     if (embedder.id !== info.embedderId) {
-      throw new Error(`semindex: the index was built with ${info.embedderId} but that embedder now loads as ${embedder.id}; re-index`);
+      throw new SemindexError('MODEL', `the index was built with ${info.embedderId} but that embedder now loads as ${embedder.id}; re-index`);
     }
     const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
     return new IndexReader(layout, info, embedder, store);
@@ -185,7 +183,7 @@ export class FollowingReader {
 
   constructor(readonly storeDir: string) {}
 
-  /** Runs fn on a reader of the store's latest committed state. Throws NoIndexError when there is no index. */
+  /** Runs fn on a reader of the store's latest committed state. Throws SemindexError 'NO_INDEX' when there is no index. */
   async use<T>(fn: (reader: IndexReader) => Promise<T>): Promise<T> {
     const entry = await this.serial(() => this.fresh());
     entry.users++;
@@ -214,7 +212,7 @@ export class FollowingReader {
   }
 
   private async fresh(): Promise<{ reader: IndexReader; users: number; stale: boolean }> {
-    if (this.closed) throw new Error('semindex: the reader is closed');
+    if (this.closed) throw new SemindexError('CLOSED', 'the reader is closed');
     const entry = this.current;
     if (entry && (await entry.reader.refresh())) return entry;
     if (entry) {

@@ -3,6 +3,7 @@
 // so the directory that holds tree-sitter.wasm, found walking up from this file, is the root.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SemindexError } from './errors';
 
 let cached: string | undefined;
 
@@ -14,7 +15,7 @@ export function resourceDir(): string {
   for (;;) {
     if (fs.existsSync(path.join(dir, 'tree-sitter.wasm'))) return (cached = dir);
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`semindex: runtime files (tree-sitter.wasm) not found above ${__dirname}; run "npm run build"`);
+    if (up === dir) throw new SemindexError('CORRUPT', `runtime files (tree-sitter.wasm) not found above ${__dirname}; run "npm run build"`);
     dir = up;
   }
 }

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
-import { type GitEntry, GitListError, gitIgnoredCount, gitListFiles, inGitWorkTree } from './git';
+import { SemindexError } from './errors';
+import { type GitEntry, gitIgnoredCount, gitListFiles, inGitWorkTree } from './git';
 import { SECRET_REASON, secretFileRule } from './secrets';
 
 export interface Root {
@@ -183,7 +184,7 @@ class RootScanner {
 
   private async realRoot(): Promise<string> {
     this.rootReal ??= await fs.promises.realpath(this.root.path).catch(() => undefined);
-    if (!this.rootReal) throw new Error(`semindex: root folder does not exist or cannot be read: ${this.root.path}`);
+    if (!this.rootReal) throw new SemindexError('USAGE', `root folder does not exist or cannot be read: ${this.root.path}`);
     return this.rootReal;
   }
 
@@ -278,9 +279,9 @@ class RootScanner {
     try {
       if (await this.scanGit(out)) return;
     } catch (err) {
-      if (!(err instanceof GitListError)) throw err;
+      if (!SemindexError.is(err, 'GIT')) throw err;
       // git is there but refused (e.g. a repository owned by another user): walk, and say so.
-      out.warnings.push(`${err.message}; the folder was walked instead, with .gitignore files read by semindex`);
+      out.warnings.push(`semindex: ${err.message}; the folder was walked instead, with .gitignore files read by semindex`);
       out.files = out.files.filter((f) => f.root !== this.root.name);
       out.skipped = out.skipped.filter((f) => f.root !== this.root.name);
     }
@@ -459,7 +460,7 @@ class RootScanner {
       if (err) throw err;
       return states;
     } catch (err) {
-      if (err instanceof GitListError) return undefined; // as the scan does: walk-mode rules
+      if (SemindexError.is(err, 'GIT')) return undefined; // as the scan does: walk-mode rules
       throw err;
     }
   }
@@ -568,6 +569,7 @@ async function readText(file: string): Promise<string | undefined> {
 }
 
 export function errorText(err: unknown): string {
+  if (err instanceof SemindexError) return err.message;
   if (err && typeof err === 'object' && 'code' in err && typeof (err as NodeJS.ErrnoException).code === 'string') {
     const e = err as NodeJS.ErrnoException;
     return `${e.code}${e.message ? ` (${e.message.replace(/^[A-Z]+: /, '').split(',')[0]})` : ''}`;

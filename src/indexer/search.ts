@@ -4,6 +4,7 @@
 // checked with scripts/dev-eval.sh, which the README quotes.
 import picomatch from 'picomatch';
 import { embeddingText } from './embed';
+import { SemindexError } from './errors';
 import type { ChunkStore, StoredHit } from './store';
 import { INDEX_FORMAT } from './layout';
 import { ftsText, legacyQueryText, queryText } from './tokens';
@@ -32,15 +33,8 @@ export interface IndexedSpan {
 }
 
 /** A SimilarTarget span that matches no indexed chunk (typed: the MCP tool and the CLI say so plainly). */
-export class ChunkNotFoundError extends Error {
-  constructor(
-    readonly path: string,
-    readonly startLine: number,
-    readonly endLine: number,
-  ) {
-    super(`semindex: no indexed code at ${path}:${startLine}-${endLine} (is the file indexed, and the path as search results show it?)`);
-  }
-}
+const chunkNotFound = (path: string, startLine: number, endLine: number): SemindexError =>
+  new SemindexError('NOT_FOUND', `no indexed code at ${path}:${startLine}-${endLine} (is the file indexed, and the path as search results show it?)`, { span: { path, startLine, endLine } });
 
 export interface SearchResult {
   /** Workspace folder label ("" with a single root). */
@@ -117,7 +111,7 @@ export class HybridSearch {
     else {
       const { startLine, endLine } = target;
       const found = await this.chunksAt(target.path, startLine, endLine);
-      if (!found) throw new ChunkNotFoundError(target.path, startLine, endLine);
+      if (!found) throw chunkNotFound(target.path, startLine, endLine);
       code = found.code;
       const { root, path } = found;
       exclude = (h) => h.root === root && h.path === path && h.startLine <= endLine && h.endLine >= startLine;

@@ -96,11 +96,17 @@ let cache: Promise<ChunkStore> | undefined;
 function setup(config: WorkerConfig) {
   const key = JSON.stringify(config.embedder);
   if (!state) {
-    state = (async () => ({
+    const loading = (async () => ({
       chunker: await Chunker.create({ runtimeWasm: resources.runtimeWasm(), grammarDir: resources.grammarDir() }),
       embedder: await createEmbedder(config.embedder, config.modelThreads, workerData as SharedEmbedderData | undefined),
       key,
     }))();
+    state = loading;
+    // A failed setup (a model folder not there yet, a grammar file being rebuilt) is not kept for
+    // the thread's life: the next task tries again.
+    loading.catch(() => {
+      if (state === loading) state = undefined;
+    });
   }
   return state.then((s) => {
     if (s.key !== key) throw new Error('semindex: a worker cannot switch embedders; start a new pool');
@@ -177,7 +183,14 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
   let cacheHits = 0;
   const todo: number[] = [];
   if (task.config.cacheDir && rows.length) {
-    const store = await (cache ??= ChunkStore.open(task.config.cacheDir, dim));
+    if (!cache) {
+      const opening = ChunkStore.open(task.config.cacheDir, dim);
+      cache = opening;
+      opening.catch(() => {
+        if (cache === opening) cache = undefined; // as setup(): the next task opens it again
+      });
+    }
+    const store = await cache;
     await store.refresh();
     const cached = await store.vectorsByTextHash([...new Set(rows.map((r) => r.textHash))]);
     rows.forEach((r, i) => {

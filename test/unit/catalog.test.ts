@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileCatalog, type FileRecord } from '../../src/indexer/catalog';
-import { StoreLock, StoreBusyError } from '../../src/indexer/lock';
+import { SemindexError } from '../../src/indexer/errors';
+import { StoreLock } from '../../src/indexer/lock';
 import { tempDir } from './helpers';
 
 const rec = (p: string, hash = 'h'): FileRecord => ({ root: '', path: p, size: 1, mtimeMs: 1, hash, chunks: 1, status: 'indexed', at: 1 });
@@ -59,25 +60,90 @@ describe('store lock', () => {
   it('lets one writer in and names the holder to the next', async () => {
     const file = path.join(tempDir('lock'), 'lock');
     const a = await StoreLock.acquire(file, 'first');
-    await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => err instanceof StoreBusyError && /first/.test(err.message));
+    await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'first');
     a.release();
     const b = await StoreLock.acquire(file, 'second');
     b.release();
   });
 
-  it('waits for a holder of the same owner to let go (a window reload), not for another owner', async () => {
+  it('retries a live holder with backoff and wins once it lets go; busy once the wait is over (issue 12, item 4)', async () => {
     const file = path.join(tempDir('lock'), 'lock');
-    const a = await StoreLock.acquire(file, 'vscode');
+    const a = await StoreLock.acquire(file, 'cli');
     const t0 = Date.now();
     setTimeout(() => a.release(), 600);
+    // Another owner too: a window reload, or the CLI finishing a run.
     const b = await StoreLock.acquire(file, 'vscode', { waitMs: 10_000 });
     assert.ok(Date.now() - t0 >= 500, 'it waited for the release');
-    // A different owner is reported at once, however long the wait allowed.
+    // A holder that never lets go: busy once the wait is over, naming it.
     const t1 = Date.now();
-    await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 10_000 }), StoreBusyError);
+    await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 300 }), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'vscode');
     assert.ok(Date.now() - t1 < 2000);
-    // The same owner that never lets go: busy once the wait is over.
-    await assert.rejects(StoreLock.acquire(file, 'vscode', { waitMs: 300 }), StoreBusyError);
+    b.release();
+  });
+
+  it('takes over a lock naming our own pid whose lease lapsed (a restarted container reuses pids) (issue 12, item 4)', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'former', owner: 'vscode', expires: Date.now() - 1 }));
+    const lock = await StoreLock.acquire(file, 'vscode');
+    assert.notEqual(JSON.parse(fs.readFileSync(file, 'utf8')).token, 'former');
+    lock.release();
+  });
+
+  it('takes over a lock naming our own pid that this process does not hold, lease or not (issue 12, item 4)', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'former', owner: 'vscode', expires: Date.now() + 60_000 }));
+    const lock = await StoreLock.acquire(file, 'vscode');
+    // One this process does hold is live, though: the same pid, its token.
+    await assert.rejects(StoreLock.acquire(file, 'cli'), (err: unknown) => SemindexError.is(err, 'BUSY'));
+    lock.release();
+  });
+
+  it('takes over a lock whose pid now belongs to another process (pid reuse, told by the start time) (issue 12, item 4)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const file = path.join(tempDir('lock'), 'lock');
+    // pid 1 is alive, but it is not the process that wrote this lock.
+    fs.writeFileSync(file, JSON.stringify({ pid: 1, host: os.hostname(), token: 'former', owner: 'vscode', expires: Date.now() + 60_000, proc: 'another-boot:1' }));
+    const lock = await StoreLock.acquire(file, 'vscode');
+    lock.release();
+  });
+
+  it('a lease that cannot be renewed is noticed as lost, from the timer, without an unhandled error (issue 12, item 4)', async () => {
+    const dir = tempDir('lock');
+    const file = path.join(dir, 'lock');
+    let lost: SemindexError | undefined;
+    const lock = await StoreLock.acquire(file, 'vscode', { leaseMs: 200, renewMs: 40, onLost: (err) => (lost = err) });
+    // The store folder vanishes: every renewal fails (it threw from the timer before).
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (let i = 0; i < 50 && !lost; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(lost?.code, 'LOST_LOCK');
+    assert.equal(lock.lost, lost);
+    assert.throws(() => lock.check(), (err: unknown) => SemindexError.is(err, 'LOST_LOCK'));
+    lock.release();
+  });
+
+  it('a lease taken over by another writer is noticed before the next write (issue 12, item 4)', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    const lock = await StoreLock.acquire(file, 'vscode');
+    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'successor', owner: 'cli', expires: Date.now() + 60_000 }));
+    assert.throws(() => lock.check(), (err: unknown) => SemindexError.is(err, 'LOST_LOCK'));
+    lock.release();
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).token, 'successor', 'the successor keeps its lock');
+  });
+
+  it('waitForRelease resolves once the holder lets go', async () => {
+    const file = path.join(tempDir('lock'), 'lock');
+    const a = await StoreLock.acquire(file, 'cli');
+    let released = false;
+    setTimeout(() => {
+      released = true;
+      a.release();
+    }, 300);
+    assert.equal(await StoreLock.waitForRelease(file), true);
+    assert.ok(released);
+    const abort = new AbortController();
+    const b = await StoreLock.acquire(file, 'cli');
+    setTimeout(() => abort.abort(), 100);
+    assert.equal(await StoreLock.waitForRelease(file, abort.signal), false);
     b.release();
   });
 

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_SETTINGS, type SettingKey, type Settings, SettingsError, changedKeys, indexerOptions, needsReindex, readSettings, resolveModelPath } from '../../src/extension/settings';
+import { SemindexError } from '../../src/indexer/errors';
+import { DEFAULT_SETTINGS, type SettingKey, type Settings, changedKeys, indexerOptions, needsReindex, readSettings, resolveModelPath } from '../../src/extension/settings';
 
 const from = (values: Partial<Record<SettingKey, unknown>>) => readSettings((key) => values[key]);
 
@@ -63,7 +64,7 @@ describe('extension settings', () => {
   it('refuses the transformers embedder without a model folder, naming the setting', () => {
     assert.throws(
       () => indexerOptions(from({ embedder: 'transformers' }), [{ name: 'ws', path: '/ws' }], '/store'),
-      (err: unknown) => err instanceof SettingsError && err.setting === 'semindex.modelPath' && /modelPath/.test(err.message),
+      (err: unknown) => SemindexError.is(err, 'SETTINGS') && err.setting === 'semindex.modelPath' && /modelPath/.test(err.message),
     );
   });
 

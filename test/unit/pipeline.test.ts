@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Indexer, type IndexerOptions } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
-import { INDEX_FORMAT } from '../../src/indexer/layout';
+import { INDEX_FORMAT, RETIRED_GRACE_MS, StoreLayout } from '../../src/indexer/layout';
 import { cliPath, fixtureWorkspace, realTree, repoRoot, snapshot, tempDir, writeTree } from './helpers';
 
 const staticEmbedder = { kind: 'static' as const };
@@ -235,7 +235,9 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     } finally {
       reader.close();
     }
-    // Only the new index remains on disk.
+    // The old index is retired (readers may still serve it); once its grace is over only the new one remains.
+    assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 2);
+    new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
@@ -355,7 +357,10 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     } finally {
       reader.close();
     }
-    assert.ok(!fs.existsSync(path.join(store, oldDir)), 'the old index is removed once the new one serves');
+    // Retired, not deleted at once: readers may still be serving it (layout.ts RETIRED_GRACE_MS).
+    assert.ok(fs.existsSync(path.join(store, oldDir)), 'the old index stays while readers may serve it');
+    new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
+    assert.ok(!fs.existsSync(path.join(store, oldDir)), 'the old index is removed once its grace is over');
   });
 
   it('a model embedder re-embeds only the chunks whose text changed (embedding cache)', async () => {

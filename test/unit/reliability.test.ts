@@ -6,9 +6,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Piscina } from 'piscina';
+import { SemindexError } from '../../src/indexer/errors';
 import { Indexer, type IndexerOptions } from '../../src/indexer/indexer';
-import type { BatchTask } from '../../src/indexer/worker';
-import { snapshot, tempDir, writeTree } from './helpers';
+import { StoreLayout } from '../../src/indexer/layout';
+import { StoreLock } from '../../src/indexer/lock';
+import { type BatchTask, embedOnly } from '../../src/indexer/worker';
+import { repoRoot, snapshot, tempDir, writeTree } from './helpers';
 
 const staticEmbedder = { kind: 'static' as const };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +44,7 @@ const smallFiles = (n: number, tag: string): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}.js`, `function ${tag}_${i}(value) {\n  return value + ${i};\n}\n`]));
 
 interface StorePeek {
-  store: { deleteFiles(files: { root: string; path: string }[]): Promise<void>; add(batch: unknown): Promise<void> };
+  store: { deleteFiles(files: { root: string; path: string }[]): Promise<void>; add(batch: unknown): Promise<void>; optimize(): Promise<void> };
 }
 
 describe('reliability under concurrency and faults', function () {
@@ -211,5 +214,143 @@ describe('reliability under concurrency and faults', function () {
     const timeouts = warnings.filter((w) => w.includes('slow.js'));
     assert.equal(timeouts.length, 1, warnings.join('\n'));
     assert.match(timeouts[0], /parsing took over 1 ms/);
+  });
+
+  it('a store write that fails once is tried again, and the run ends with every file searchable (issue 12, item 6)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(8, 'retried'));
+    const storeDir = tempDir('store');
+    await withIndexer(ws, storeDir, async (ix) => {
+      const store = (ix as unknown as StorePeek).store;
+      const add = store.add.bind(store);
+      let calls = 0;
+      store.add = async (batch) => {
+        if (++calls === 1) throw new Error('injected: disk full');
+        return add(batch);
+      };
+      // No 'warning' or 'error' listener, as in the CLI: nothing the engine emits may throw.
+      const run = await ix.index();
+      assert.equal(run.indexed, 8);
+      assert.equal(run.failed, 0);
+      assert.ok(calls >= 2);
+    });
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
+  });
+
+  it('a store write that fails twice records its files failed with the reason, and the next run indexes them (issue 12, item 6)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(6, 'v1'));
+    const storeDir = tempDir('store');
+    await withIndexer(ws, storeDir, (ix) => ix.index());
+    // A save whose old rows are deleted and whose new rows never make it.
+    fs.writeFileSync(path.join(ws, 'f2.js'), 'function rewritten_two(value) {\n  return value * 2;\n}\n');
+    const warnings: { text: string; err?: SemindexError }[] = [];
+    await withIndexer(ws, storeDir, async (ix) => {
+      ix.on('warning', (text: string, err?: SemindexError) => warnings.push({ text, err }));
+      const store = (ix as unknown as StorePeek).store;
+      const add = store.add.bind(store);
+      store.add = async () => {
+        throw new Error('injected: disk full');
+      };
+      const update = await ix.update([path.join(ws, 'f2.js')]);
+      assert.equal(update.indexed, 0);
+      assert.equal(update.failed, 1);
+      const problem = ix.problems().find((p) => p.path === 'f2.js');
+      assert.equal(problem?.status, 'failed');
+      assert.match(problem!.reason, /writing its rows to the index failed: injected: disk full/);
+      const typed = warnings.find((w) => SemindexError.is(w.err, 'WRITE_FAILED'));
+      assert.ok(typed, warnings.map((w) => w.text).join('\n'));
+      assert.deepEqual(typed.err!.files, [{ root: '', path: 'f2.js' }]);
+      // A later write goes through: one failure does not wedge the writer.
+      store.add = add;
+      fs.writeFileSync(path.join(ws, 'f3.js'), 'function rewritten_three(value) {\n  return value * 3;\n}\n');
+      assert.equal((await ix.update([path.join(ws, 'f3.js')])).indexed, 1);
+    });
+    const next = await withIndexer(ws, storeDir, (ix) => ix.index());
+    assert.equal(next.indexed, 1, 'the failed file is indexed again');
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
+  });
+
+  it('a worker whose setup failed sets up again for the next task (issue 12, item 6)', async () => {
+    // worker.ts run on this thread: the model folder is empty at the first task and filled before the second.
+    const modelDir = tempDir('model');
+    const task = { config: { embedder: { kind: 'transformers' as const, modelDir }, maxLineLength: 4000 }, texts: ['function add(a, b) { return a + b; }'] };
+    await assert.rejects(embedOnly(task), (err: unknown) => SemindexError.is(err, 'MODEL'));
+    fs.cpSync(path.join(repoRoot, 'test/fixtures/tiny-model'), modelDir, { recursive: true });
+    assert.equal(await embedOnly(task), 1);
+  });
+
+  it('close() releases the lock once the last write is done, before a slow fold ends (issue 12, item 4)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(4, 'fold'));
+    const storeDir = tempDir('store');
+    const lockFile = new StoreLayout(storeDir).lockFile;
+    const ix = await open(ws, storeDir);
+    let foldStarted!: () => void;
+    const started = new Promise<void>((r) => (foldStarted = r));
+    let endFold!: () => void;
+    const foldGate = new Promise<void>((r) => (endFold = r));
+    let closing: Promise<void> | undefined;
+    try {
+      await ix.index();
+      fs.writeFileSync(path.join(ws, 'f1.js'), 'function saved_once() {\n  return 1;\n}\n');
+      await ix.update([path.join(ws, 'f1.js')]);
+      const store = (ix as unknown as StorePeek).store;
+      const optimize = store.optimize.bind(store);
+      store.optimize = async () => {
+        foldStarted();
+        await foldGate;
+        return optimize();
+      };
+      const fold = ix.maintain().catch(() => undefined);
+      await started;
+      closing = ix.close();
+      // The next writer (a reloaded window) gets the store while the fold still runs.
+      let next: StoreLock | undefined;
+      for (let i = 0; i < 100 && !next; i++) {
+        next = await StoreLock.acquire(lockFile, 'vscode').catch(() => undefined);
+        if (!next) await sleep(20);
+      }
+      assert.ok(next, 'the lock was released before the fold ended');
+      next.release();
+      endFold();
+      await fold;
+    } finally {
+      endFold();
+      await (closing ?? ix.close());
+    }
+  });
+
+  it('a writer whose lock was taken over stops writing, with one typed LOST_LOCK warning (issue 12, item 4)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(3, 'lost'));
+    const storeDir = tempDir('store');
+    const lockFile = new StoreLayout(storeDir).lockFile;
+    const warnings: { text: string; err?: SemindexError }[] = [];
+    await withIndexer(ws, storeDir, async (ix) => {
+      ix.on('warning', (text: string, err?: SemindexError) => warnings.push({ text, err }));
+      await ix.index();
+      // Another writer took the store over (our lease lapsed during a stall).
+      const body = JSON.parse(fs.readFileSync(lockFile, 'utf8'));
+      fs.writeFileSync(lockFile, JSON.stringify({ ...body, token: 'successor', owner: 'cli' }));
+      fs.writeFileSync(path.join(ws, 'f0.js'), 'function after_takeover() {\n  return 0;\n}\n');
+      const store = (ix as unknown as StorePeek).store;
+      const add = store.add.bind(store);
+      let adds = 0;
+      store.add = async (batch) => {
+        adds++;
+        return add(batch);
+      };
+      await ix.update([path.join(ws, 'f0.js')]);
+      assert.equal(adds, 0, 'nothing was written after the takeover');
+      await assert.rejects(ix.index(), (err: unknown) => SemindexError.is(err, 'LOST_LOCK'));
+    });
+    const lost = warnings.filter((w) => SemindexError.is(w.err, 'LOST_LOCK'));
+    assert.equal(lost.length, 1, warnings.map((w) => w.text).join('\n'));
+    assert.equal(JSON.parse(fs.readFileSync(lockFile, 'utf8')).token, 'successor', 'close left the successor its lock');
   });
 });

@@ -1,6 +1,7 @@
 // Stage 3 — embed: picks the embedder the user configured. Both implementations run in workers.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SemindexError } from '../errors';
 import { resourceDir, resources } from '../resources';
 import type { Chunk, Embedder, EmbedderConfig } from '../types';
 import { StaticEmbedder } from './staticEmbedder';
@@ -28,7 +29,7 @@ export async function createEmbedder(cfg: EmbedderConfig, threads?: number, shar
     const { TransformersEmbedder } = require(path.join(resourceDir(), 'transformers-embedder.js')) as typeof import('./transformersEmbedder');
     return TransformersEmbedder.create(cfg, { threads });
   }
-  throw new Error(`semindex: unknown embedder "${(cfg as { kind: string }).kind}" (expected static or transformers)`);
+  throw new SemindexError('USAGE', `unknown embedder "${(cfg as { kind: string }).kind}" (expected static or transformers)`);
 }
 
 /**

@@ -18,6 +18,7 @@
 // the UTF-8 word bytes — no 100k strings and no Map to fill. Lookups hash the JS string's char
 // codes (words are ASCII in practice; others go through a small Map).
 import * as fs from 'node:fs';
+import { SemindexError } from '../errors';
 
 export const STATIC_TABLE_MAGIC = 'SMXT';
 export const STATIC_TABLE_VERSION = 2;
@@ -55,7 +56,7 @@ export function loadStaticTable(file: string): StaticTable {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`semindex: static vector table not readable at ${file}: ${(e as Error).message}`);
+    throw new SemindexError('CORRUPT', `static vector table not readable at ${file}: ${(e as Error).message}`, { cause: e });
   }
   return tableFromBytes(buf, file);
 }
@@ -130,7 +131,7 @@ export function tableFromBytes(bytes: Uint8Array, file = 'shared table'): Static
   try {
     return parseStaticTable(bytes);
   } catch (e) {
-    throw new Error(`semindex: bad static vector table ${file}: ${(e as Error).message}`);
+    throw new SemindexError('CORRUPT', `bad static vector table ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

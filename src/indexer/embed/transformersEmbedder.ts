@@ -20,6 +20,7 @@ import {
   type PreTrainedTokenizer,
   Tensor,
 } from '@huggingface/transformers';
+import { SemindexError } from '../errors';
 import type { EmbedRole, Embedder, EmbedderConfig } from '../types';
 
 /** Files transformers.js reads for a fp32 feature-extraction model (dtype fp32 → no file suffix). */
@@ -61,9 +62,9 @@ interface ModelConfigJson {
   max_position_embeddings?: unknown;
 }
 
-function fail(message: string, cause?: unknown): Error {
+function fail(message: string, cause?: unknown): SemindexError {
   const detail = cause instanceof Error ? `: ${cause.message}` : cause !== undefined ? `: ${String(cause)}` : '';
-  return new Error(`transformers embedder: ${message}${detail}`);
+  return new SemindexError('MODEL', `transformers embedder: ${message}${detail}`, { cause });
 }
 
 function positiveInt(v: unknown): number | undefined {
