@@ -108,16 +108,20 @@ def batch_of(ids, offs, picks):
     return flat, o, lengths
 
 
-def make_batches(langs, pkgs, n_idx, batch, rng, group):
-    """Batches from one language at a time; with group="package", a batch holds a few packages'
-    pairs in a row (a workspace's functions are each other's hardest negatives)."""
+def make_batches(langs, pkgs, n_idx, batch, rng, group, per_language):
+    """One epoch's batches, each from one language; a language with more than `per_language` pairs
+    gives a fresh random `per_language` of them each epoch (so the largest harvests do not drown
+    the others). With group="package", a batch holds a few packages' pairs in a row (a workspace's
+    functions are each other's hardest negatives)."""
     by = {}
     for i in n_idx:
         by.setdefault(langs[i], []).append(i)
     out = []
     for lang in sorted(by):
-        items = by[lang]
+        items = list(by[lang])
         rng.shuffle(items)
+        if per_language:
+            items = items[:per_language]
         if group == "package":
             runs = {}
             for i in items:
@@ -187,6 +191,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--group", choices=["language", "package"], default="language", help="what a batch's pairs share")
+    ap.add_argument("--per-language", type=int, default=0, help="pairs of one language per epoch at most (0: all; 60000 measured worse on the dev sets)")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -216,7 +221,7 @@ def main():
     mq, mc = Side(V, args.dim, idf), Side(V, args.dim, idf)
     params = list(mq.parameters()) + list(mc.parameters())
     opt = torch.optim.Adam(params, lr=args.lr)
-    batches = [b for e in range(args.epochs) for b in make_batches(langs, pkgs, train, args.batch, rng, args.group)]
+    batches = [b for e in range(args.epochs) for b in make_batches(langs, pkgs, train, args.batch, rng, args.group, args.per_language)]
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=len(batches), pct_start=0.05)
     log(f"training: {len(batches)} batches of {args.batch}, dim {args.dim}, {args.epochs} epochs; held-out MRR@1000 before {mrr_proxy(mq, mc, qi, qo, ci, co, held):.4f}")
     labels = torch.arange(args.batch)
@@ -250,6 +255,7 @@ def main():
         "scale": args.scale,
         "seed": args.seed,
         "group": args.group,
+        "perLanguage": args.per_language,
         "sides": ["code", "query"],
     }
     cid = write_table(args.out, words, sides, meta)

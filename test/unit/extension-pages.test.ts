@@ -190,7 +190,7 @@ describe('extension webview pages (headless Chromium)', function () {
     // A query's results first.
     await page.fill('#query', 'edit distance');
     await page.press('#query', 'Enter');
-    let seq = ((await posted(page)).at(-1) as unknown as { seq: number }).seq;
+    let seq = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
     await send(page, { type: 'results', seq, query: 'edit distance', results: hits, coverageText: '', ms: 1 });
     await page.locator('#result-1').waitFor({ timeout: 10_000 });
     assert.equal(await page.isVisible('#similar'), false);
@@ -261,8 +261,8 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.click('#similar-clear');
     assert.equal(await page.isVisible('#similar'), false);
     assert.equal(await page.inputValue('#query'), 'edit distance');
-    seq = ((await posted(page)).at(-1) as unknown as { seq: number }).seq;
-    assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq, query: 'edit distance', mode: 'hybrid' });
+    seq = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'search').at(-1), { type: 'search', seq, query: 'edit distance', mode: 'hybrid' });
 
     // Typing ends find similar too.
     await send(page, { type: 'findSimilar', target: selection, label: 'the selection' });

@@ -49,6 +49,8 @@ export class StaticEmbedder implements Embedder {
   private readonly touched: Int32Array;
   /** Words not in the table → the rows they resolve to (a stem, compound parts, or none). */
   private readonly misses = new Map<string, Int32Array>();
+  /** Rows below this are the more frequent half of the table, the only ones compounds split into. */
+  private readonly commonRows: number;
 
   /**
    * Loads the table shipped with the extension (dist/assets/static-table.bin) or the one given;
@@ -68,6 +70,7 @@ export class StaticEmbedder implements Embedder {
       for (let i = 0; i < table.count; i++) coef[i] = side.weights[i] * side.scales[i];
       return { coef, rows: side.rows };
     });
+    this.commonRows = table.count >> 1;
     this.acc = new Float64Array(table.dim);
     this.counts = new Int32Array(table.count);
     this.touched = new Int32Array(table.count);
@@ -159,8 +162,9 @@ export class StaticEmbedder implements Embedder {
   }
 
   /**
-   * Splits an all-lower-case compound (`readline`, `getattr`, `nodelist`: identifiers GloVe never
-   * saw) into 2–3 table words of ≥ 2 letters, preferring frequent words: the score of a part is
+   * Splits an all-lower-case compound (`removefileentry`: an identifier written without
+   * separators) into 2–3 common table words (≥ 3 letters, in the more frequent half: a code vocabulary holds
+   * fragments such as `xq` or `zv` that would split any unknown word), preferring frequent words: the score of a part is
    * −log(row + 10), row being a frequency rank. Each part then counts with its own weight, so a
    * split into common words adds little. Only words of ≥ 6 letters: shorter ones split spuriously.
    */
@@ -174,10 +178,10 @@ export class StaticEmbedder implements Embedder {
     best[0] = 0;
     for (let i = 0; i < n; i++) {
       if (best[i] === -Infinity || parts[i] >= 3) continue;
-      for (let j = i + 2; j <= n; j++) {
+      for (let j = i + 3; j <= n; j++) {
         if (i === 0 && j === n) continue; // a split, not the word itself
         const r = this.table.row(w.slice(i, j));
-        if (r < 0) continue;
+        if (r < 0 || r >= this.commonRows) continue;
         const s = best[i] - Math.log(r + 10);
         if (s > best[j]) {
           best[j] = s;
