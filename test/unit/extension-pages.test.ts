@@ -154,6 +154,7 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.equal(await page.getAttribute('#mode-hybrid', 'aria-pressed'), 'false');
     assert.deepEqual(await posted(page), [{ type: 'search', seq: seq + 1, query: 'parse config', mode: 'keyword' }]);
     await send(page, { type: 'results', seq: seq + 1, query: 'parse config', results: [], coverageText: '', ms: 1 });
+    await page.locator('#empty-text', { hasText: 'No results for' }).waitFor({ timeout: 10_000 });
     assert.match((await page.textContent('#empty-text'))!, /No results for “parse config”/);
     await page.close();
   });
