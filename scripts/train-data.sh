@@ -15,7 +15,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${SEMINDEX_TRAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/semindex-train}"
 eval_dir="${SEMINDEX_EVAL_DIR:-$here/../shared/eval}"
-GO=${TRAIN_GO:-700} PY=${TRAIN_PYTHON:-700} RS=${TRAIN_RUST:-900} PHP=${TRAIN_PHP:-350} RB=${TRAIN_RUBY:-500}
+GO=${TRAIN_GO:-1400} PY=${TRAIN_PYTHON:-1600} RS=${TRAIN_RUST:-1900} PHP=${TRAIN_PHP:-640} RB=${TRAIN_RUBY:-1000}
 mkdir -p "$cache"
 start=$SECONDS
 cd "$here"
