@@ -4,7 +4,7 @@
 // them offline and prints MRR@10 / R@10 per set and the geometric mean of the ratios to the plain
 // BM25 baselines. The winning variant is then written into src/indexer/search.ts by hand and
 // checked with scripts/dev-eval.sh (the real CLI), which is what the README quotes.
-//   node scripts/tune-fusion.mjs
+//   node scripts/tune-fusion.mjs        (ALL=1 prints every variant, not the best 25)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
@@ -48,51 +48,40 @@ function score(data, fuse) {
 const key = (h) => `${h.path}:${h.startLine}`;
 const prior = (h) => PRIOR[h.kind] ?? 1;
 
-/** Reciprocal-rank fusion: w / (k0 + rank). */
-const rrf = ({ k0, alpha, depth }) => (b, v) => {
-  const m = new Map();
-  const add = (list, w) => list.slice(0, depth).forEach((h, i) => {
-    const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
-    e.s += (w * prior(h)) / (k0 + i + 1);
-  });
-  add(b, 1 - alpha);
-  add(v, alpha);
-  return [...m.values()].sort((x, y) => y.s - x.s);
-};
-
-/** Normalised-score fusion: each list's raw scores min-max scaled over its top `depth`, summed with weights. */
-const minmax = ({ alpha, depth }) => (b, v) => {
+/**
+ * Weighted fusion of the two lists' top `depth`: each hit adds weight × norm(list)(hit, rank) ×
+ * kind prior to its chunk (BM25 1 − alpha, vectors alpha); `norm` turns a list into a scorer.
+ */
+const fusion = (norm) => ({ alpha, depth, ...p }) => (b, v) => {
   const m = new Map();
   const add = (list, w) => {
     const top = list.slice(0, depth);
     if (!top.length) return;
-    const hi = Math.max(...top.map((h) => h.raw)), lo = Math.min(...top.map((h) => h.raw));
-    for (const h of top) {
+    const score = norm(top, p);
+    top.forEach((h, i) => {
       const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
-      e.s += w * (hi > lo ? (h.raw - lo) / (hi - lo) : 1) * prior(h);
-    }
+      e.s += w * score(h, i) * prior(h);
+    });
   };
   add(b, 1 - alpha);
   add(v, alpha);
   return [...m.values()].sort((x, y) => y.s - x.s);
 };
 
-/** Like minmax, but a list's scores are divided by its best (no shift): a weak list stays weak. */
-const maxnorm = ({ alpha, depth }) => (b, v) => {
-  const m = new Map();
-  const add = (list, w) => {
-    const top = list.slice(0, depth);
-    if (!top.length) return;
-    const hi = Math.max(...top.map((h) => h.raw));
-    for (const h of top) {
-      const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
-      e.s += w * (hi > 0 ? h.raw / hi : 0) * prior(h);
-    }
-  };
-  add(b, 1 - alpha);
-  add(v, alpha);
-  return [...m.values()].sort((x, y) => y.s - x.s);
-};
+/** Reciprocal-rank fusion: 1 / (k0 + rank). */
+const rrf = fusion((_top, { k0 }) => (_h, i) => 1 / (k0 + i + 1));
+
+/** Normalised-score fusion: raw scores min-max scaled over the list's top `depth`. */
+const minmax = fusion((top) => {
+  const hi = Math.max(...top.map((h) => h.raw)), lo = Math.min(...top.map((h) => h.raw));
+  return (h) => (hi > lo ? (h.raw - lo) / (hi - lo) : 1);
+});
+
+/** Like minmax, but divided by the list's best (no shift): a weak list stays weak. */
+const maxnorm = fusion((top) => {
+  const hi = Math.max(...top.map((h) => h.raw));
+  return (h) => (hi > 0 ? h.raw / hi : 0);
+});
 
 const sets = (process.env.SETS ?? 'lodash,moby,django').split(',');
 const data = Object.fromEntries(sets.map((s) => [s, lists(s)]));
@@ -112,6 +101,6 @@ const rows = variants.map(({ name, fuse }) => {
   return { name, per, gm, worst };
 });
 rows.sort((a, b) => b.gm - a.gm);
-for (const r of rows.slice(0, 25).concat(rows.filter((r) => r.name.endsWith('only')))) {
+for (const r of (process.env.ALL ? rows : rows.slice(0, 25).concat(rows.filter((r) => r.name.endsWith("only"))))) {
   console.log(`${r.name.padEnd(28)} gm ${r.gm.toFixed(3)}× worst ${r.worst.toFixed(3)}×  ` + sets.map((s) => `${s} ${r.per[s].mrr.toFixed(3)}/${r.per[s].r10.toFixed(3)}`).join('  '));
 }
