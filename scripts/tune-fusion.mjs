@@ -3,19 +3,27 @@
 // takes each query's top-100 BM25 and vector lists from the CLI, then replays fusion variants over
 // them offline and prints MRR@10 / R@10 per set and the geometric mean of the ratios to the plain
 // BM25 baselines. The winning variant is then written into src/indexer/search.ts by hand and
-// checked with scripts/dev-eval.sh (the real CLI), which is what the README quotes.
+// checked with scripts/dev-eval.sh (the real CLI), which is what the README quotes. The lists come
+// from the CLI with identical copies already collapsed in each (search.ts#collapseCopies); the
+// replay does not collapse across the two lists, so its figures are within ~0.003 of the CLI's.
 //   node scripts/tune-fusion.mjs        (ALL=1 prints every variant, not the best 25)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 const cache = process.env.SEMINDEX_EVAL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'semindex-eval');
 const cli = join(here, 'dist/cli.js');
 const BASE = { lodash: 0.342, moby: 0.262, django: 0.197 };
-const PRIOR = { window: 0.5 };
+// search.ts#KIND_PRIOR: the CLI's single-mode scores carry it; replays divide it out (raw) and apply their own.
+const PRIOR = { window: 0.5, class: 0.8, struct: 0.8, interface: 0.8, enum: 0.8, type: 0.8 };
+const TYPES = new Set(['class', 'struct', 'interface', 'enum', 'type']);
+// The index's own tokenizer (src/indexer/tokens.ts) for the name match, bundled on the fly.
+const tokensJs = (await esbuild.build({ entryPoints: [join(here, 'src/indexer/tokens.ts')], bundle: true, write: false, format: 'esm', platform: 'node' })).outputFiles[0].text;
+const { ftsText, queryText } = await import(`data:text/javascript;base64,${Buffer.from(tokensJs).toString('base64')}`);
 
 const jsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 function lists(set) {
@@ -27,7 +35,8 @@ function lists(set) {
     writeFileSync(f, execFileSync('node', [cli, 'search', '--store', store, '--queries', join(cache, set, 'queries.jsonl'), '-k', '100', '--mode', mode, '--json'], { maxBuffer: 1 << 30 }));
     out[mode] = new Map(jsonl(f).map((r) => [r.id, r.results.map((h) => ({ ...h, raw: h.score / (PRIOR[h.kind] ?? 1) }))]));
   }
-  return { queries: jsonl(join(cache, set, 'queries.jsonl')), ...out };
+  const queries = jsonl(join(cache, set, 'queries.jsonl')).map((q) => ({ ...q, terms: new Set(queryText(q.query).split(' ').filter(Boolean)) }));
+  return { queries, ...out };
 }
 
 const hit = (q, r) => r.path.endsWith(q.path) && (() => {
@@ -38,7 +47,7 @@ const hit = (q, r) => r.path.endsWith(q.path) && (() => {
 function score(data, fuse) {
   let rr = 0, r10 = 0;
   for (const q of data.queries) {
-    const ranked = fuse(data.bm25.get(q.id) ?? [], data.vector.get(q.id) ?? []).slice(0, 10);
+    const ranked = fuse(data.bm25.get(q.id) ?? [], data.vector.get(q.id) ?? [], q).slice(0, 10);
     const rank = ranked.findIndex((r) => hit(q, r));
     if (rank >= 0) { rr += 1 / (rank + 1); r10++; }
   }
@@ -46,13 +55,28 @@ function score(data, fuse) {
 }
 
 const key = (h) => `${h.path}:${h.startLine}`;
-const prior = (h) => PRIOR[h.kind] ?? 1;
+const kindPrior = (h, typePrior) => (h.kind === 'window' ? 0.5 : TYPES.has(h.kind) ? typePrior : 1);
+
+/** search.ts#nameMatch with its three weights scaled by `name` (0: off). */
+const share = (name, terms) => {
+  const t = new Set(ftsText(name).split(' ').filter(Boolean));
+  let n = 0;
+  for (const x of t) if (terms.has(x)) n++;
+  return t.size ? n / t.size : 0;
+};
+const nameMatch = (h, terms, name) => {
+  if (!name) return 0;
+  const own = h.symbol.slice(Math.max(h.symbol.lastIndexOf('.'), h.symbol.lastIndexOf(':'), h.symbol.lastIndexOf('#')) + 1);
+  const file = h.path.slice(h.path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
+  return name * (0.1 * share(own, terms) + 0.1 * share(h.symbol.replace(/[.:#]/g, '_'), terms) + 0.05 * share(file, terms));
+};
 
 /**
  * Weighted fusion of the two lists' top `depth`: each hit adds weight × norm(list)(hit, rank) ×
- * kind prior to its chunk (BM25 1 − alpha, vectors alpha); `norm` turns a list into a scorer.
+ * kind prior to its chunk (BM25 1 − alpha, vectors alpha), then the name match once per chunk;
+ * `norm` turns a list into a scorer.
  */
-const fusion = (norm) => ({ alpha, depth, ...p }) => (b, v) => {
+const fusion = (norm) => ({ alpha, depth, name = 0, typePrior = 1, ...p }) => (b, v, q) => {
   const m = new Map();
   const add = (list, w) => {
     const top = list.slice(0, depth);
@@ -60,11 +84,12 @@ const fusion = (norm) => ({ alpha, depth, ...p }) => (b, v) => {
     const score = norm(top, p);
     top.forEach((h, i) => {
       const e = m.get(key(h)) ?? m.set(key(h), { ...h, s: 0 }).get(key(h));
-      e.s += w * score(h, i) * prior(h);
+      e.s += w * score(h, i) * kindPrior(h, typePrior);
     });
   };
   add(b, 1 - alpha);
   add(v, alpha);
+  if (name) for (const e of m.values()) e.s += nameMatch(e, q.terms, name);
   return [...m.values()].sort((x, y) => y.s - x.s);
 };
 
@@ -93,6 +118,12 @@ for (const depth of [20, 50, 100]) {
     variants.push({ name: `maxnorm a=${alpha} d=${depth}`, fuse: maxnorm({ alpha, depth }) });
   }
 }
+// The shipped shape (search.ts): maxnorm at depth 50 with the name match and the type prior.
+for (const alpha of [0.7, 0.8, 0.85]) {
+  for (const name of [0, 0.5, 1, 1.5, 2]) {
+    for (const typePrior of [1, 0.9, 0.8, 0.6]) variants.push({ name: `maxnorm a=${alpha} d=50 name×${name} type=${typePrior}`, fuse: maxnorm({ alpha, depth: 50, name, typePrior }) });
+  }
+}
 variants.push({ name: 'bm25 only', fuse: (b) => b }, { name: 'vector only', fuse: (_b, v) => v });
 const rows = variants.map(({ name, fuse }) => {
   const per = Object.fromEntries(sets.map((s) => [s, score(data[s], fuse)]));
@@ -102,5 +133,5 @@ const rows = variants.map(({ name, fuse }) => {
 });
 rows.sort((a, b) => b.gm - a.gm);
 for (const r of (process.env.ALL ? rows : rows.slice(0, 25).concat(rows.filter((r) => r.name.endsWith("only"))))) {
-  console.log(`${r.name.padEnd(28)} gm ${r.gm.toFixed(3)}× worst ${r.worst.toFixed(3)}×  ` + sets.map((s) => `${s} ${r.per[s].mrr.toFixed(3)}/${r.per[s].r10.toFixed(3)}`).join('  '));
+  console.log(`${r.name.padEnd(44)} gm ${r.gm.toFixed(3)}× worst ${r.worst.toFixed(3)}×  ` + sets.map((s) => `${s} ${r.per[s].mrr.toFixed(3)}/${r.per[s].r10.toFixed(3)}`).join('  '));
 }

@@ -23,6 +23,10 @@ const resultSchema = z.object({
   language: z.string(),
   score: z.number(),
   snippet: z.string().describe('the chunk text, at most 20 lines'),
+  copies: z
+    .array(z.object({ path: z.string(), startLine: z.number().int(), endLine: z.number().int() }))
+    .optional()
+    .describe('identical copies of this code elsewhere (a bundle, a vendored copy), shown once as this result'),
 });
 
 const coverageSchema = z.object({
@@ -55,7 +59,7 @@ type Hit = z.infer<typeof resultSchema>;
 
 /** The result shape of the tools (and of `search --json`, plus the snippet). */
 export function hitOf(r: SearchResult): Hit {
-  return { path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score, snippet: r.snippet };
+  return { path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score, snippet: r.snippet, ...(r.copies ? { copies: r.copies } : {}) };
 }
 
 function coverageLine(c: Coverage): string {
@@ -66,7 +70,8 @@ function coverageLine(c: Coverage): string {
 function hitsText(hits: Hit[], coverage: Coverage, heading: string): string {
   const parts = [`${heading}: ${hits.length} result${hits.length === 1 ? '' : 's'}; ${coverageLine(coverage)}`];
   hits.forEach((h, i) => {
-    parts.push(`${i + 1}. ${h.path}:${h.startLine}-${h.endLine}  ${h.symbol || '(lines)'}  [${h.kind}, ${h.language}, score ${h.score.toFixed(3)}]\n${h.snippet}`);
+    const copies = h.copies?.length ? `\n(the same code also at ${h.copies.map((c) => `${c.path}:${c.startLine}-${c.endLine}`).join(', ')})` : '';
+    parts.push(`${i + 1}. ${h.path}:${h.startLine}-${h.endLine}  ${h.symbol || '(lines)'}  [${h.kind}, ${h.language}, score ${h.score.toFixed(3)}]${copies}\n${h.snippet}`);
   });
   return parts.join('\n\n');
 }

@@ -202,12 +202,12 @@ async function runSearch(args: string[]): Promise<number> {
 /** One search's results, as `search` prints them (the --json line's shape is fixed: README, "CLI"). */
 function printResults(id: string, heading: string, results: SearchResult[], ms: number, json: boolean): void {
   if (json) {
-    const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score }));
+    const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score, ...(r.copies ? { copies: r.copies } : {}) }));
     console.log(JSON.stringify({ id, results: slim, ms }));
   } else {
     console.log(`# ${heading}  (${results.length} results, ${ms} ms)`);
     for (const r of results) {
-      console.log(`${r.score.toFixed(4)}  ${r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}  ${r.symbol}`);
+      console.log(`${r.score.toFixed(4)}  ${r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}  ${r.symbol}${r.copies ? `  (+${r.copies.length} identical cop${r.copies.length === 1 ? 'y' : 'ies'})` : ''}`);
     }
   }
 }

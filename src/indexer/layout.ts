@@ -22,11 +22,13 @@ import type { EmbedderConfig } from './types';
  * secrets kept out (secrets.ts: secret files and files holding a private key skipped, tokens
  * redacted) and methods chunks of their own in types of any size (a small class or `impl` was one
  * chunk); an index of an earlier format may hold them, and only a rebuild reads every file
- * again to take them out. An index of another format is rebuilt beside the old one, which keeps
+ * again to take them out. 5: as 4, with each row's file size and a white-space-blind code hash
+ * (docpairs.ts#bodyHash), so that search shows identical copies once (search.ts#collapseCopies).
+ * An index of another format is rebuilt beside the old one, which keeps
  * serving (queried its own way) until the new one is complete; a format-2 or 3 index is queried
- * as format 4 meanwhile (2 and 3 differ only in hex literals, 3 and 4 not in how they are queried).
+ * as format 4 meanwhile (2 and 3 differ only in hex literals, 3 to 5 not in how they are queried).
  */
-export const INDEX_FORMAT = 4;
+export const INDEX_FORMAT = 5;
 
 export interface IndexInfo {
   /** Directory name inside the store. */

@@ -9,8 +9,11 @@ export interface ChunkRow extends Chunk {
   root: string;
   /** Identifier-split words for BM25 (tokens.ts#ftsText). */
   fts: string;
+  /** docpairs.ts#bodyHash of the text (white space left out): the same code however indented. */
   textHash: string;
   fileHash: string;
+  /** Size in bytes of the chunk's file: of identical copies, search shows the one in the smallest file. */
+  fileSize: number;
 }
 
 /** Rows of one write: the metadata plus all their vectors end to end (rows × dim). */
@@ -26,6 +29,10 @@ export interface StoredHit extends Omit<Chunk, 'text'> {
   raw: number;
   /** Lance row id, valid for the table version the candidate came from. */
   rowId: bigint;
+  /** The row's ChunkRow.textHash: identical code has the same one. */
+  textHash: string;
+  /** Its file's size in bytes (0 in an index of format < 5, which does not store it). */
+  fileSize: number;
 }
 
 // LanceDB's FTS builder cuts its index into partitions of this size. Its default made the build
@@ -35,7 +42,7 @@ export interface StoredHit extends Omit<Chunk, 'text'> {
 process.env.LANCE_FTS_PARTITION_SIZE ??= '64';
 
 const TABLE = 'chunks';
-const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line'];
+const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'];
 /**
  * The BM25 index's tokenizer. The field is already cut into lower-case, stemmed words without stop
  * words (tokens.ts, once per distinct word), so the index only splits at spaces; in the index, the
@@ -60,6 +67,7 @@ function schemaFor(dim: number): arrow.Schema {
     utf8('fts'),
     utf8('text_hash'),
     utf8('file_hash'),
+    new arrow.Field('file_size', new arrow.Int32(), false),
     new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
   ]);
 }
@@ -77,13 +85,16 @@ export class ChunkStore {
     private readonly db: lancedb.Connection,
     private table: lancedb.Table,
     readonly dim: number,
+    /** The columns a search candidate reads (an index of format < 5 has no file_size). */
+    private readonly hitColumns: string[],
   ) {}
 
   static async open(dir: string, dim: number): Promise<ChunkStore> {
     const db = await lancedb.connect(dir);
     const names = await db.tableNames();
     const table = names.includes(TABLE) ? await db.openTable(TABLE) : await db.createEmptyTable(TABLE, schemaFor(dim), { existOk: true });
-    const store = new ChunkStore(db, table, dim);
+    const hasFileSize = (await table.schema()).fields.some((f) => f.name === 'file_size');
+    const store = new ChunkStore(db, table, dim, hasFileSize ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS);
     await store.readIndices();
     return store;
   }
@@ -208,7 +219,7 @@ export class ChunkStore {
   }
 
   async vectorSearch(vector: Float32Array, limit: number): Promise<StoredHit[]> {
-    let query = this.table.vectorSearch(vector).distanceType('cosine').withRowId().select([...HIT_COLUMNS, '_distance']).limit(limit);
+    let query = this.table.vectorSearch(vector).distanceType('cosine').withRowId().select([...this.hitColumns, '_distance']).limit(limit);
     if (this.vectorPartitions > 1) query = query.nprobes(Math.ceil((this.vectorPartitions * 3) / 8));
     const rows = await query.toArray();
     return rows.map((r) => toHit(r, r._distance));
@@ -219,8 +230,36 @@ export class ChunkStore {
       this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
       if (!this.ftsReady) return [];
     }
-    const rows = await this.table.query().fullTextSearch(query, { columns: 'fts' }).withRowId().select([...HIT_COLUMNS, '_score']).limit(limit).toArray();
+    const rows = await this.table.query().fullTextSearch(query, { columns: 'fts' }).withRowId().select([...this.hitColumns, '_score']).limit(limit).toArray();
     return rows.map((r) => toHit(r, r._score));
+  }
+
+  /**
+   * Cosine distances from `vector` to these candidates' rows (by row id; a row that moved since
+   * the candidate query, a compaction in between, is left out): the vector list's score for a
+   * BM25 candidate outside its top k.
+   */
+  async distancesTo(vector: Float32Array, hits: StoredHit[]): Promise<Map<bigint, number>> {
+    const out = new Map<bigint, number>();
+    if (!hits.length) return out;
+    let qq = 0;
+    for (let i = 0; i < vector.length; i++) qq += vector[i] * vector[i];
+    const want = new Map(hits.map((h) => [h.rowId, h]));
+    const rows = await this.table.takeRowIds(hits.map((h) => h.rowId)).withRowId().select(['path', 'start_line', 'vector']).toArray();
+    for (const r of rows) {
+      const id = BigInt(r._rowid);
+      const h = want.get(id);
+      if (!h || r.path !== h.path || Number(r.start_line) !== h.startLine) continue;
+      const v = Float32Array.from(r.vector as ArrayLike<number>);
+      let dot = 0;
+      let vv = 0;
+      for (let i = 0; i < vector.length; i++) {
+        dot += vector[i] * v[i];
+        vv += v[i] * v[i];
+      }
+      out.set(id, qq > 0 && vv > 0 ? 1 - dot / Math.sqrt(qq * vv) : 1);
+    }
+    return out;
   }
 
   /**
@@ -314,6 +353,7 @@ export class ChunkStore {
       fts: str((r) => r.fts),
       text_hash: str((r) => r.textHash),
       file_hash: str((r) => r.fileHash),
+      file_size: int((r) => Math.min(r.fileSize, 0x7fffffff)),
       vector: arrow.makeVector(vectorData),
     };
     const data = arrow.makeData({
@@ -337,5 +377,7 @@ function toHit(r: Record<string, unknown>, raw: unknown): StoredHit {
     endLine: Number(r.end_line),
     raw: Number(raw),
     rowId: BigInt(r._rowid as bigint | number),
+    textHash: r.text_hash as string,
+    fileSize: Number(r.file_size ?? 0),
   };
 }

@@ -4,6 +4,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { Piscina, workerData } from 'piscina';
 import { Chunker } from './chunk';
+import { bodyHash } from './docpairs';
 import { createEmbedder, embeddingText, type SharedEmbedderData } from './embed';
 import { resources } from './resources';
 import { errorText } from './scan';
@@ -159,8 +160,9 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           endLine: c.endLine,
           text: c.text,
           fts: tokens.fts,
-          textHash: sha1(c.text),
+          textHash: bodyHash(c.text),
           fileHash: outcome.result.hash,
+          fileSize: outcome.result.size,
         });
       }
       files.push({ ...outcome.result, status: 'indexed', first, count: chunks.length, ...(note ? { note } : {}) });
