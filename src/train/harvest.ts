@@ -241,6 +241,15 @@ export async function mergePairs(shards: string[], denyFiles: string[], out: str
 // ---------------------------------------------------------------------------------------------
 // fetch: the registries' packages into the cache (downloaded and unpacked, never installed)
 
+/**
+ * The shard (0..n−1) a package is harvested in: by its name's hash, not its place in the manifest,
+ * so that adding or dropping a package leaves every other package in its shard and the merged
+ * pairs in the same order (the trainer's batches, and so the table's bytes, follow that order).
+ */
+export function shardOf(name: string, n: number): number {
+  return createHash('sha1').update(name).digest().readUInt32BE(0) % n;
+}
+
 /** A deterministic sample of n names: the n with the smallest hash of their name (no alphabet bias). */
 export function sampleNames(names: string[], n: number): string[] {
   const key = (s: string) => createHash('sha1').update(s).digest('hex');
@@ -438,7 +447,7 @@ async function main(argv: string[]): Promise<void> {
       return { name, dir };
     });
     const [i, n] = (flag('shard') ?? '0/1').split('/').map(Number);
-    const mine = all.filter((_, k) => k % n === i);
+    const mine = all.filter((p) => shardOf(p.name, n) === i);
     const r = await harvestPairs(mine, need('out'), flag('verbose') ? log : undefined);
     log(`shard ${i}/${n}: ${mine.length} packages, ${r.files} files, ${r.pairs} pairs (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   } else if (cmd === 'hashes') {

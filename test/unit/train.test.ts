@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Chunker } from '../../src/indexer/chunk';
 import { bodyHash, splitDoc, summarize } from '../../src/indexer/docpairs';
 import { resources } from '../../src/indexer/resources';
-import { harvestHashes, harvestPairs, mergePairs, pairsOfFile, sampleNames, selectDebian } from '../../src/train/harvest';
+import { harvestHashes, harvestPairs, mergePairs, pairsOfFile, sampleNames, selectDebian, shardOf } from '../../src/train/harvest';
 import { reservedReason } from '../../src/train/reserved';
 import { tempDir, writeTree } from './helpers';
 
@@ -138,6 +138,11 @@ describe('training harvest', () => {
       assert.deepEqual(picked, ['golang-github-a-dev', 'golang-github-b-dev']);
       assert.deepEqual([...refused.keys()].sort(), ['golang-github-docker-docker-dev', 'golang-golang-x-net-dev']);
       assert.deepEqual(sampleNames(['x', 'y', 'z', 'w'], 2), sampleNames(['w', 'z', 'y', 'x'], 2));
+      // A package's shard is its own: another package added before it leaves it where it was.
+      const names = Array.from({ length: 50 }, (_, i) => `npm:pkg${i}`);
+      const shards = names.map((n) => shardOf(n, 2));
+      assert.deepEqual(['npm:new', ...names].map((n) => shardOf(n, 2)).slice(1), shards);
+      assert.ok(shards.includes(0) && shards.includes(1), 'both shards get packages');
     });
 
     it('refuse a reserved package in the manifest instead of reading it', async () => {
