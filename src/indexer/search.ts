@@ -128,7 +128,9 @@ export class HybridSearch {
     if (!q) return [];
     // Query words go through the same identifier splitting, stemming and stop words as the
     // indexed text; an index of the older format stems by itself and gets them unstemmed.
-    const text = this.format >= 2 ? queryText(q) : legacyQueryText(q);
+    // The name match compares the query's terms with names cut the current way (format ≥ 2).
+    if (this.format < 2) return this.ranked(legacyQueryText(q), () => this.embedder.embed([q], 'query'), opts);
+    const text = queryText(q);
     return this.ranked(text, () => this.embedder.embed([q], 'query'), opts, undefined, new Set(text.split(' ').filter(Boolean)));
   }
 
