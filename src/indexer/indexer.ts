@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { Piscina } from 'piscina';
-import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
+import { type FileRecord, FileCatalog, fileKey, writeJsonAtomicAsync } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { SemindexError } from './errors';
@@ -108,6 +108,10 @@ const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
 const MAINTAIN_AFTER_WRITES = 10;
 /** ...and at once past this many, when saves or watcher events never leave a quiet moment. */
 const MAINTAIN_NOW_WRITES = 100;
+/** An update's run facts (lastIncrementalRun) are written to the manifest at most this often. */
+const MANIFEST_DELAY_MS = 2000;
+/** stats() walks the store for its size at most this often; between walks it reports the last one. */
+const BYTES_REFRESH_MS = 10_000;
 
 export class Indexer extends EventEmitter {
   private pool: Piscina | undefined;
@@ -148,6 +152,11 @@ export class Indexer extends EventEmitter {
   private bufferedRows = 0;
   private rowsThisRun = 0;
   private closed = false;
+  /** The last size walk of the store (stats()), shared by the callers while it runs. */
+  private bytes: { at: number; value: Promise<number> } | undefined;
+  private manifestTimer: NodeJS.Timeout | undefined;
+  /** this.info has run facts the manifest does not have yet (manifestSoon). */
+  private manifestDirty = false;
 
   private constructor(
     private readonly opts: IndexerOptions,
@@ -172,9 +181,9 @@ export class Indexer extends EventEmitter {
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
       const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
-      layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
+      await layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
-      const catalog = FileCatalog.open(layout.catalogFile(info));
+      const catalog = await FileCatalog.open(layout.catalogFile(info));
       indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
       if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
       indexer.progress.chunks = await store.count();
@@ -223,7 +232,7 @@ export class Indexer extends EventEmitter {
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
     for (const w of scanned.warnings) this.warn(w);
-    writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
+    await writeJsonAtomicAsync(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
     const seen = new Set<string>();
     const work: Work[] = [];
     // This run's own files: it waits for them, not for the dispatch loop that saves share.
@@ -267,7 +276,7 @@ export class Indexer extends EventEmitter {
       if (this.rowsThisRun >= BULK_SHARE * (await this.store.count())) await this.store.reindex();
       else await this.store.optimize();
       this.writesSinceOptimize = 0;
-      this.catalog.compactIfNeeded();
+      await this.catalog.compactIfNeeded();
     });
     // Secrets the workers found (a private key inside) stay in the checkpoint as skipped files,
     // so they are counted there, unchanged ones included; the scan counts those it named.
@@ -279,9 +288,9 @@ export class Indexer extends EventEmitter {
       // Files in the index after the run (summary.files also counts the skipped and failed ones).
       const files = summary.indexed + summary.unchanged;
       this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks, excluded } };
-      this.layout.update(this.info);
+      await this.writeManifest();
       if (this.building) {
-        this.layout.promote(this.info);
+        await this.layout.promote(this.info);
         this.building = false;
       }
     }
@@ -322,9 +331,10 @@ export class Indexer extends EventEmitter {
     this.progress.filesTotal += works.length - this.scheduler.addUser(works);
     job.seal();
     await job.done;
-    await this.writeChain;
+    // Saves grow the checkpoint log too: compact it here as well as after full runs.
+    await this.enqueueWrite(() => this.catalog.compactIfNeeded());
     this.info = { ...this.info, lastIncrementalRun: Date.now() };
-    if (!this.lock.lost) this.layout.update(this.info);
+    this.manifestSoon();
     excluded.secret += this.secretSkipped;
     const summary = await this.summary(absPaths.length, excluded);
     if (idle) {
@@ -411,7 +421,7 @@ export class Indexer extends EventEmitter {
     await this.store.deleteFiles(stray);
     this.writesSinceOptimize++;
     const now = Date.now();
-    this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
+    await this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
     const names = stray.slice(0, 5).map((f) => f.path).join(', ');
     this.warn(`semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
     return wrong.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
@@ -489,7 +499,39 @@ export class Indexer extends EventEmitter {
       if (r.status === 'indexed') files++;
       else if (r.status === 'failed') failed++;
     }
-    return { files, chunks: await this.store.count(), fragments: await this.store.fragments(), failed, bytes: this.layout.sizeOnDisk(), cacheHitRate: this.progress.cacheHitRate };
+    return { files, chunks: await this.store.count(), fragments: await this.store.fragments(), failed, bytes: await this.sizeOnDisk(), cacheHitRate: this.progress.cacheHitRate };
+  }
+
+  /** The store's size, walked again at most every BYTES_REFRESH_MS (the walk visits every file of the store). */
+  private sizeOnDisk(): Promise<number> {
+    if (!this.bytes || performance.now() - this.bytes.at > BYTES_REFRESH_MS) {
+      const walk = this.layout.sizeOnDisk();
+      this.bytes = { at: performance.now(), value: walk };
+      walk.catch(() => {
+        if (this.bytes?.value === walk) this.bytes = undefined;
+      });
+    }
+    return this.bytes.value;
+  }
+
+  /** Run facts of an update reach the manifest within MANIFEST_DELAY_MS, not once per save. */
+  private manifestSoon(): void {
+    this.manifestDirty = true;
+    if (this.manifestTimer || this.closed) return;
+    this.manifestTimer = setTimeout(() => {
+      this.manifestTimer = undefined;
+      this.writeManifest().catch((err) => this.warn(`semindex: recording the run in the store manifest failed: ${errorText(err)}`));
+    }, MANIFEST_DELAY_MS);
+    this.manifestTimer.unref();
+  }
+
+  /** Writes this.info to the manifest now (if this writer still holds the store). */
+  private async writeManifest(): Promise<void> {
+    clearTimeout(this.manifestTimer);
+    this.manifestTimer = undefined;
+    this.manifestDirty = false;
+    if (this.lock.lost) return;
+    await this.layout.update(this.info);
   }
 
   async close(): Promise<void> {
@@ -500,10 +542,12 @@ export class Indexer extends EventEmitter {
     this.withdraw(true);
     await this.scheduler.idle();
     await this.writeChain.catch(() => undefined);
+    if (this.manifestDirty) await this.writeManifest().catch((err) => this.warn(`semindex: recording the run in the store manifest failed: ${errorText(err)}`));
+    else clearTimeout(this.manifestTimer);
     // The last write is done: the next writer (a reloaded window, the CLI) may start now, not
     // after a fold of seconds. A fold still running commits beside its writes as it does beside
     // saves (maintain()), and writes nothing more once closed.
-    this.catalog.close();
+    await this.catalog.close().catch(() => undefined);
     this.lock.release();
     await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
@@ -716,7 +760,7 @@ export class Indexer extends EventEmitter {
       if (hadRows) stale.push({ root: f.root, path: f.path });
       if (f.status === 'indexed' && f.count > 0) marks.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.count, status: 'writing', at: now });
     }
-    if (marks.length) this.catalog.write(marks);
+    if (marks.length) await this.catalog.write(marks);
     // A store write that fails twice costs this batch's files, not the run: they are recorded
     // failed with the reason (their old rows may be gone already), so no file is left marked done
     // but unsearchable, and the next run indexes them again (workFor re-reads failed files).
@@ -778,7 +822,7 @@ export class Indexer extends EventEmitter {
         if (isSecretSkip(f)) this.secretSkipped++;
       }
     }
-    this.catalog.write(finals, removed);
+    await this.catalog.write(finals, removed);
     this.progress.chunks = await this.store.count();
     this.progress.filesDone += files.length;
     this.progress.failed = this.counters.failed;
@@ -791,7 +835,7 @@ export class Indexer extends EventEmitter {
     this.lock.check();
     await this.store.deleteFiles(files);
     this.writesSinceOptimize++;
-    this.catalog.write([], files);
+    await this.catalog.write([], files);
     this.counters.deleted += files.length;
     this.progress.chunks = await this.store.count();
     this.emitProgress(true);
@@ -802,7 +846,7 @@ export class Indexer extends EventEmitter {
     const files = await this.store.fileHashes();
     const now = Date.now();
     // size/mtime unknown: the next scan re-hashes these files, and unchanged content is kept as is.
-    this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
+    await this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
     this.warn(`semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
   }
 

@@ -10,49 +10,51 @@ import { tempDir } from './helpers';
 const rec = (p: string, hash = 'h'): FileRecord => ({ root: '', path: p, size: 1, mtimeMs: 1, hash, chunks: 1, status: 'indexed', at: 1 });
 
 describe('file catalog (checkpoint)', () => {
-  it('replays records and deletions across reopen', () => {
+  it('replays records and deletions across reopen', async () => {
     const file = path.join(tempDir('cat'), 'catalog.jsonl');
-    const c = FileCatalog.open(file);
-    c.write([rec('a'), rec('b')]);
-    c.write([rec('a', 'h2')], [{ root: '', path: 'b' }]);
-    c.close();
-    const again = FileCatalog.open(file);
+    const c = await FileCatalog.open(file);
+    await c.write([rec('a'), rec('b')]);
+    await c.write([rec('a', 'h2')], [{ root: '', path: 'b' }]);
+    await c.close();
+    const again = await FileCatalog.open(file);
     assert.equal(again.size, 1);
     assert.equal(again.get('', 'a')?.hash, 'h2');
-    again.close();
+    await again.close();
   });
 
-  it('drops a torn last line (a kill mid-append) and appends cleanly after it', () => {
+  it('drops a torn last line (a kill mid-append) and appends cleanly after it', async () => {
     const file = path.join(tempDir('cat'), 'catalog.jsonl');
-    const c = FileCatalog.open(file);
-    c.write([rec('a')]);
-    c.close();
+    const c = await FileCatalog.open(file);
+    await c.write([rec('a')]);
+    await c.close();
     fs.appendFileSync(file, '{"root":"","path":"b","si');
-    const again = FileCatalog.open(file);
+    const again = await FileCatalog.open(file);
     assert.equal(again.size, 1);
-    again.write([rec('c')]);
-    again.close();
-    assert.deepEqual([...FileCatalog.open(file).all()].map((r) => r.path).sort(), ['a', 'c']);
+    await again.write([rec('c')]);
+    await again.close();
+    assert.deepEqual([...(await FileCatalog.open(file)).all()].map((r) => r.path).sort(), ['a', 'c']);
   });
 
-  it('moves a catalog damaged in the middle aside and says so', () => {
+  it('moves a catalog damaged in the middle aside and says so', async () => {
     const dir = tempDir('cat');
     const file = path.join(dir, 'catalog.jsonl');
     fs.writeFileSync(file, JSON.stringify(rec('a')) + '\n#garbage#\n' + JSON.stringify(rec('b')) + '\n');
-    const c = FileCatalog.open(file);
+    const c = await FileCatalog.open(file);
     assert.equal(c.size, 0);
     assert.ok(c.recoveredFrom && fs.existsSync(c.recoveredFrom));
-    c.close();
+    await c.close();
   });
 
-  it('compacts to one line per file when the log has grown', () => {
+  it('compacts to one line per file when the log has grown', async () => {
     const file = path.join(tempDir('cat'), 'catalog.jsonl');
-    const c = FileCatalog.open(file);
-    for (let i = 0; i < 1100; i++) c.write([rec('a', String(i))]);
-    c.compactIfNeeded();
-    c.close();
-    assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, 1);
-    assert.equal(FileCatalog.open(file).get('', 'a')?.hash, '1099');
+    const c = await FileCatalog.open(file);
+    // Not awaited one by one: queued writes land in order.
+    await Promise.all(Array.from({ length: 1100 }, (_, i) => c.write([rec('a', String(i))])));
+    await c.compactIfNeeded();
+    await c.write([rec('b')]);
+    await c.close();
+    assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, 2);
+    assert.equal((await FileCatalog.open(file)).get('', 'a')?.hash, '1099');
   });
 });
 

@@ -237,7 +237,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     }
     // The old index is retired (readers may still serve it); once its grace is over only the new one remains.
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 2);
-    new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
+    await new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
@@ -359,7 +359,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     }
     // Retired, not deleted at once: readers may still be serving it (layout.ts RETIRED_GRACE_MS).
     assert.ok(fs.existsSync(path.join(store, oldDir)), 'the old index stays while readers may serve it');
-    new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
+    await new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
     assert.ok(!fs.existsSync(path.join(store, oldDir)), 'the old index is removed once its grace is over');
   });
 
