@@ -554,6 +554,8 @@ export class Ctx implements vscode.Disposable {
       this.watcher = new ExternalChangeWatcher({
         roots,
         ignoredDirs: this.storeDir ? [this.storeDir] : [],
+        // What the index leaves out is not watched either (a settings change reopens, and so rewatches).
+        rules: { useGitignore: this.config.settings.respectGitignore, exclude: this.config.settings.exclude },
         onChanges: (paths) => this.updateFiles(paths, 'external change'),
         onError: (err) => {
           const code = (err as NodeJS.ErrnoException)?.code;
