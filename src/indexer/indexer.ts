@@ -113,6 +113,30 @@ const MANIFEST_DELAY_MS = 2000;
 /** stats() walks the store for its size at most this often; between walks it reports the last one. */
 const BYTES_REFRESH_MS = 10_000;
 
+/**
+ * One outcome per file in a write. The same file can come back twice before a write (a full run's
+ * batch and a save's for it were both in flight): its old rows would be deleted once and both
+ * outcomes' rows added — every chunk of it twice. The later outcome wins, as it would in two writes.
+ * `first` of each outcome indexes `rows`; `vectors` holds one entry per indexed outcome, in order.
+ */
+function latestPerFile(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[] } {
+  const last = new Map<string, number>();
+  for (const [i, f] of files.entries()) last.set(fileKey(f.root, f.path), i);
+  if (last.size === files.length) return { files, rows, vectors };
+  const out: { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[] } = { files: [], rows: [], vectors: [] };
+  let v = 0;
+  for (const [i, f] of files.entries()) {
+    const vector = f.status === 'indexed' ? vectors[v++] : undefined;
+    if (last.get(fileKey(f.root, f.path)) !== i) continue;
+    out.files.push({ ...f, first: out.rows.length });
+    if (vector) {
+      for (let k = 0; k < f.count; k++) out.rows.push(rows[f.first + k]);
+      out.vectors.push(vector);
+    }
+  }
+  return out;
+}
+
 export class Indexer extends EventEmitter {
   private pool: Piscina | undefined;
   /** Queues, priorities and dispatch (scheduler.ts); this class runs the batches and writes. */
@@ -749,6 +773,7 @@ export class Indexer extends EventEmitter {
 
   private async write(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): Promise<void> {
     this.lock.check();
+    ({ files, rows, vectors } = latestPerFile(files, rows, vectors));
     const now = Date.now();
     const stale: { root: string; path: string }[] = [];
     const marks: FileRecord[] = [];
