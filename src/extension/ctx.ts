@@ -331,7 +331,9 @@ export class Ctx implements vscode.Disposable {
       this.engineKind = settings.embedder;
       this.progress = engine.currentProgress;
       this.problem = undefined;
-      this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; embedder: ${engine.embedder.description}`);
+      const lock = engine.lockTaken;
+      const how = lock.how === 'free' ? 'free' : lock.how === 'stale' ? 'taken over from a writer that is gone' : `waited ${lock.ms} ms for the previous writer`;
+      this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; store lock: ${how}; embedder: ${engine.embedder.description}`);
       if (engine.isBuilding) this.log.info('building a new index beside the previous one (another embedder, or an index of an older format), which answers searches until the new one is complete');
       else await this.closeReader();
       this.syncWatcher();

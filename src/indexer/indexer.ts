@@ -8,7 +8,7 @@ import { type FileRecord, FileCatalog, fileKey, writeJsonAtomicAsync } from './c
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { SemindexError } from './errors';
-import { StoreLock } from './lock';
+import { type LockTaken, StoreLock } from './lock';
 import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
 import { SECRET_REASON } from './secrets';
@@ -225,6 +225,11 @@ export class Indexer extends EventEmitter {
   private lockLost(err: SemindexError): void {
     this.warn(`semindex: ${err.message}`, err);
     this.cancel();
+  }
+
+  /** How this writer took the store lock (free, from a stale holder, or after waiting). */
+  get lockTaken(): LockTaken {
+    return this.lock.taken;
   }
 
   get indexInfo(): IndexInfo {

@@ -63,8 +63,10 @@ describe('store lock', () => {
     const file = path.join(tempDir('lock'), 'lock');
     const a = await StoreLock.acquire(file, 'first');
     await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'first');
+    assert.deepEqual(a.taken.how, 'free');
     a.release();
     const b = await StoreLock.acquire(file, 'second');
+    assert.equal(b.taken.how, 'free', 'released: free at once');
     b.release();
   });
 
@@ -76,6 +78,8 @@ describe('store lock', () => {
     // Another owner too: a window reload, or the CLI finishing a run.
     const b = await StoreLock.acquire(file, 'vscode', { waitMs: 10_000 });
     assert.ok(Date.now() - t0 >= 500, 'it waited for the release');
+    assert.equal(b.taken.how, 'waited', 'says it waited (the extension logs it after a reload)');
+    assert.ok(b.taken.ms >= 500);
     // A holder that never lets go: busy once the wait is over, naming it.
     const t1 = Date.now();
     await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 300 }), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'vscode');
@@ -174,6 +178,7 @@ describe('store lock', () => {
     // pid 2^22+1 is above Linux's pid_max default range: no such process.
     fs.writeFileSync(file, JSON.stringify({ pid: 4194305, host: os.hostname(), token: 'x', owner: 'dead', expires: Date.now() + 60_000 }));
     const lock = await StoreLock.acquire(file, 'alive');
+    assert.equal(lock.taken.how, 'stale');
     lock.release();
     assert.equal(fs.existsSync(file), false);
   });
