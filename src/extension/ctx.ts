@@ -720,14 +720,11 @@ export class Ctx implements vscode.Disposable {
  * writing is never deleted from under it (SemindexError 'BUSY' instead).
  */
 async function wipeStore(storeDir: string): Promise<void> {
-  fs.mkdirSync(storeDir, { recursive: true });
+  await fs.promises.mkdir(storeDir, { recursive: true });
   const layout = new StoreLayout(storeDir);
   const lock = await StoreLock.acquire(layout.lockFile, 'vscode');
   try {
-    const lockName = path.basename(layout.lockFile);
-    for (const entry of fs.readdirSync(storeDir)) {
-      if (entry !== lockName) fs.rmSync(path.join(storeDir, entry), { recursive: true, force: true });
-    }
+    await layout.clear();
   } finally {
     lock.release();
   }

@@ -204,7 +204,7 @@ export class Indexer extends EventEmitter {
     const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs, onLost: (err) => indexer?.lockLost(err) });
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
-      const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      const { info, building } = await layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
       await layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = await FileCatalog.open(layout.catalogFile(info));

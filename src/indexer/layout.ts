@@ -115,7 +115,11 @@ export class StoreLayout {
   }
 
   /** The index to write for this embedder: the active one, the one being built, or a new one. */
-  indexFor(embedder: EmbedderConfig, id: string, dim: number, description: string): { info: IndexInfo; building: boolean } {
+  indexFor(embedder: EmbedderConfig, id: string, dim: number, description: string): Promise<{ info: IndexInfo; building: boolean }> {
+    return this.change(() => this.pickIndex(embedder, id, dim, description));
+  }
+
+  private async pickIndex(embedder: EmbedderConfig, id: string, dim: number, description: string): Promise<{ info: IndexInfo; building: boolean }> {
     const manifest = this.read();
     const fits = (i: IndexInfo | undefined): boolean => i?.embedderId === id && i.dim === dim && indexFormat(i) === INDEX_FORMAT;
     if (manifest.active && fits(manifest.active)) return { info: manifest.active, building: false };
@@ -133,9 +137,9 @@ export class StoreLayout {
     const abandoned = manifest.building;
     if (manifest.active) manifest.building = info;
     else manifest.active = info;
-    this.write(manifest);
+    await writeJsonAtomicAsync(this.manifestFile, manifest);
     // A half-built index for an embedder no longer wanted is never going to be finished.
-    if (abandoned && abandoned.dir !== info.dir) this.removeIndex(abandoned);
+    if (abandoned && abandoned.dir !== info.dir) await this.removeIndex(abandoned);
     return { info, building: !!manifest.active && manifest.active !== info };
   }
 
@@ -194,8 +198,20 @@ export class StoreLayout {
     });
   }
 
-  removeIndex(info: IndexInfo): void {
-    fs.rmSync(path.join(this.dir, info.dir), { recursive: true, force: true });
+  removeIndex(info: IndexInfo): Promise<void> {
+    return fs.promises.rm(path.join(this.dir, info.dir), { recursive: true, force: true });
+  }
+
+  /**
+   * Deletes everything in the store folder but the lock (Rebuild Index) — asynchronously: a store
+   * is gigabytes of files. The caller holds the lock.
+   */
+  async clear(): Promise<void> {
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    const lockName = path.basename(this.lockFile);
+    for (const entry of await fs.promises.readdir(this.dir)) {
+      if (entry !== lockName) await fs.promises.rm(path.join(this.dir, entry), { recursive: true, force: true });
+    }
   }
 
   /** Bytes on disk under the store (an asynchronous walk: a LanceDB folder holds thousands of files). */

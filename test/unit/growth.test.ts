@@ -139,4 +139,23 @@ describe('growth and extension-host stalls (issue 12, items 7 and 8)', function 
     // Written at close at the latest.
     assert.ok(new StoreLayout(storeDir).read().active!.lastIncrementalRun! > 0);
   });
+
+  it('clearing the store for Rebuild Index deletes asynchronously, the lock kept (issue 12, item 8)', async () => {
+    const ws = tempDir('clear');
+    writeTree(ws, { 'a.ts': fn('alpha') });
+    const storeDir = tempDir('clear-store');
+    const ix = await open([{ name: '', path: ws }], storeDir);
+    await ix.index();
+    await ix.close();
+    fs.writeFileSync(path.join(storeDir, 'lock'), '{}');
+    const inStore = (_: string, args: unknown[]) => typeof args[0] === 'string' && args[0].startsWith(storeDir);
+    const sync = countSyncCalls(['rmSync', 'readdirSync', 'rmdirSync', 'unlinkSync', 'writeFileSync'], inStore);
+    try {
+      await new StoreLayout(storeDir).clear();
+    } finally {
+      sync.stop();
+    }
+    assert.deepEqual(sync.calls, { rmSync: 0, readdirSync: 0, rmdirSync: 0, unlinkSync: 0, writeFileSync: 0 });
+    assert.deepEqual(fs.readdirSync(storeDir), ['lock'], 'everything but the lock is gone');
+  });
 });
