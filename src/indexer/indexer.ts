@@ -108,6 +108,8 @@ const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
 const MAINTAIN_AFTER_WRITES = 10;
 /** ...and at once past this many, when saves or watcher events never leave a quiet moment. */
 const MAINTAIN_NOW_WRITES = 100;
+/** Skips of a full scan kept in skipped.json and listed by problems(). */
+const MAX_LISTED_SKIPS = 5000;
 /** An update's run facts (lastIncrementalRun) are written to the manifest at most this often. */
 const MANIFEST_DELAY_MS = 2000;
 /** stats() walks the store for its size at most this often; between walks it reports the last one. */
@@ -135,6 +137,15 @@ function latestPerFile(files: FileOutcome[], rows: ChunkRow[], vectors: Float32A
     }
   }
   return out;
+}
+
+async function readSkipped(file: string): Promise<SkippedFile[]> {
+  try {
+    const list = JSON.parse(await fs.promises.readFile(file, 'utf8')) as unknown;
+    return Array.isArray(list) ? (list as SkippedFile[]) : [];
+  } catch {
+    return []; // no full scan yet
+  }
 }
 
 export class Indexer extends EventEmitter {
@@ -176,6 +187,8 @@ export class Indexer extends EventEmitter {
   private bufferedRows = 0;
   private rowsThisRun = 0;
   private closed = false;
+  /** What the last full scan skipped (skipped.json), held here: problems() is asked after every save. */
+  private scanSkipped: SkippedFile[] = [];
   /** The last size walk of the store (stats()), shared by the callers while it runs. */
   private bytes: { at: number; value: Promise<number> } | undefined;
   private manifestTimer: NodeJS.Timeout | undefined;
@@ -209,6 +222,7 @@ export class Indexer extends EventEmitter {
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = await FileCatalog.open(layout.catalogFile(info));
       indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
+      indexer.scanSkipped = await readSkipped(layout.skippedFile(info));
       if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
       indexer.progress.chunks = await store.count();
       return indexer;
@@ -261,7 +275,8 @@ export class Indexer extends EventEmitter {
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
     for (const w of scanned.warnings) this.warn(w);
-    await writeJsonAtomicAsync(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
+    this.scanSkipped = scanned.skipped.slice(0, MAX_LISTED_SKIPS);
+    await writeJsonAtomicAsync(this.layout.skippedFile(this.info), this.scanSkipped);
     const seen = new Set<string>();
     const work: Work[] = [];
     // This run's own files: it waits for them, not for the dispatch loop that saves share.
@@ -512,12 +527,7 @@ export class Indexer extends EventEmitter {
     for (const r of this.catalog.all()) {
       if ((r.status === 'failed' || r.status === 'skipped') && out.length < limit) out.push({ root: r.root, path: r.path, status: r.status, reason: r.reason ?? '' });
     }
-    try {
-      const skipped = JSON.parse(fs.readFileSync(this.layout.skippedFile(this.info), 'utf8')) as SkippedFile[];
-      for (const s of skipped) if (out.length < limit) out.push({ ...s, status: 'skipped' });
-    } catch {
-      // No full scan yet.
-    }
+    for (const s of this.scanSkipped) if (out.length < limit) out.push({ ...s, status: 'skipped' });
     return out;
   }
 

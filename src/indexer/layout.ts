@@ -101,6 +101,22 @@ export class StoreLayout {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1 };
       throw err;
     }
+    return this.parse(text);
+  }
+
+  /** As read(), without blocking the thread (the writer's changes). */
+  private async readAsync(): Promise<StoreManifest> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(this.manifestFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1 };
+      throw err;
+    }
+    return this.parse(text);
+  }
+
+  private parse(text: string): StoreManifest {
     try {
       const manifest = JSON.parse(text) as StoreManifest;
       if (manifest.format !== 1) throw new Error(`unknown format ${String(manifest.format)}`);
@@ -120,7 +136,7 @@ export class StoreLayout {
   }
 
   private async pickIndex(embedder: EmbedderConfig, id: string, dim: number, description: string): Promise<{ info: IndexInfo; building: boolean }> {
-    const manifest = this.read();
+    const manifest = await this.readAsync();
     const fits = (i: IndexInfo | undefined): boolean => i?.embedderId === id && i.dim === dim && indexFormat(i) === INDEX_FORMAT;
     if (manifest.active && fits(manifest.active)) return { info: manifest.active, building: false };
     if (manifest.building && fits(manifest.building)) return { info: manifest.building, building: true };
@@ -158,7 +174,7 @@ export class StoreLayout {
   /** Records run facts on the index (active or building). */
   update(info: IndexInfo): Promise<void> {
     return this.change(async () => {
-      const manifest = this.read();
+      const manifest = await this.readAsync();
       if (manifest.active?.dir === info.dir) manifest.active = info;
       else if (manifest.building?.dir === info.dir) manifest.building = info;
       await writeJsonAtomicAsync(this.manifestFile, manifest);
@@ -171,7 +187,7 @@ export class StoreLayout {
    */
   async promote(info: IndexInfo): Promise<IndexInfo | undefined> {
     const old = await this.change(async () => {
-      const manifest = this.read();
+      const manifest = await this.readAsync();
       const old = manifest.active;
       manifest.active = info;
       delete manifest.building;
@@ -186,7 +202,7 @@ export class StoreLayout {
   /** Deletes the retired indices whose grace has passed (a writer calls it: on open and on promotion). */
   removeRetired(now = Date.now()): Promise<void> {
     return this.change(async () => {
-      const manifest = this.read();
+      const manifest = await this.readAsync();
       if (!manifest.retired?.length) return;
       const due = manifest.retired.filter((r) => now - r.at >= RETIRED_GRACE_MS);
       if (!due.length) return;

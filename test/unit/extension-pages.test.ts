@@ -170,6 +170,8 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.click('#empty-action');
     assert.deepEqual(await posted(page), [{ type: 'run', command: 'index' }]);
     await send(page, { type: 'seed', query: 'retry with backoff' });
+    // postMessage delivers in a later task: wait for it (read at once, it raced under load).
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.some((m) => (m as { query?: string }).query === 'retry with backoff'), undefined, { timeout: 10_000 });
     assert.equal(await page.inputValue('#query'), 'retry with backoff');
     assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq: 1, query: 'retry with backoff', mode: 'hybrid' });
     await page.close();
