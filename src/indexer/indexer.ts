@@ -187,6 +187,8 @@ export class Indexer extends EventEmitter {
   private bufferedRows = 0;
   private rowsThisRun = 0;
   private closed = false;
+  /** Reads of the store under way outside the write chain (stats), for close() to wait for. */
+  private readonly reads = new Set<Promise<void>>();
   /** What the last full scan skipped (skipped.json), held here: problems() is asked after every save. */
   private scanSkipped: SkippedFile[] = [];
   /** The last size walk of the store (stats()), shared by the callers while it runs. */
@@ -531,7 +533,26 @@ export class Indexer extends EventEmitter {
     return out;
   }
 
-  async stats(): Promise<{ files: number; chunks: number; fragments: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
+  stats(): Promise<{ files: number; chunks: number; fragments: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
+    return this.reading(() => this.readStats());
+  }
+
+  /**
+   * Runs a read of the store that no lease covers (stats: the extension refreshes them on a
+   * timer): close() waits for it before it closes the table — a LanceDB call on a closed table
+   * can take the process down (a panic in its cache, then heap corruption, seen once in the
+   * extension host). Refused once closing.
+   */
+  private reading<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new SemindexError('CLOSED', 'the index is closed'));
+    const p = op();
+    const tracked = p.then(() => undefined, () => undefined);
+    this.reads.add(tracked);
+    void tracked.then(() => this.reads.delete(tracked));
+    return p;
+  }
+
+  private async readStats(): Promise<{ files: number; chunks: number; fragments: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
     let files = 0;
     let failed = 0;
     for (const r of this.catalog.all()) {
@@ -590,6 +611,7 @@ export class Indexer extends EventEmitter {
     this.lock.release();
     await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
+    await Promise.all([...this.reads]);
     this.store.close();
     await this.embedder.dispose?.();
   }

@@ -144,7 +144,36 @@ describe('reliability under concurrency and faults', function () {
     assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
   });
 
-  it('a worker dying on one file fails that file alone, after a second try on its own (issue 12, item 3)', async () => {
+  it('close() waits for a stats read of the store under way before it closes the table', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(3, 'stats'));
+    const storeDir = tempDir('store');
+    const ix = await open(ws, storeDir);
+    await ix.index();
+    const store = (ix as unknown as { store: { count(): Promise<number>; close(): void } }).store;
+    const count = store.count.bind(store);
+    const closeTable = store.close.bind(store);
+    let counting = false;
+    let closedMidRead = false;
+    store.count = async () => {
+      counting = true;
+      await sleep(300);
+      const n = await count();
+      counting = false;
+      return n;
+    };
+    store.close = () => {
+      closedMidRead ||= counting;
+      closeTable();
+    };
+    const stats = ix.stats(); // the extension's stats timer, as a window closes
+    await ix.close();
+    assert.equal(closedMidRead, false, 'the table was closed under a read');
+    assert.equal((await stats).chunks, 3);
+    await assert.rejects(ix.stats(), (err: unknown) => SemindexError.is(err, 'CLOSED'));
+  });
+
+    it('a worker dying on one file fails that file alone, after a second try on its own (issue 12, item 3)', async () => {
     const ws = tempDir('ws');
     writeTree(ws, { ...smallFiles(40, 'good'), 'poison.js': 'function poison() {}\n' });
     // What Piscina's run() gives when the thread holding the task dies of its heap limit.

@@ -400,7 +400,8 @@ describe('single folder: the extension in a real VS Code', function () {
       assert.ok(counting.length > 0, `the run showed its progress: ${log()}`);
       // The engine's clock starts after the command did: a text read within 3 s of it is from < 3 s into the run.
       const early = seen.filter((s) => s.ms < 3000);
-      assert.ok(early.some((s) => /Semindex: [\d,]+\/[\d,]+ files$/.test(s.text)), `counts without rate or ETA early on: ${log()}`);
+      // On a loaded machine the scan alone can take 3 s: then there is no early count to look at.
+      if (counting[0].ms < 2500) assert.ok(early.some((s) => /Semindex: [\d,]+\/[\d,]+ files$/.test(s.text)), `counts without rate or ETA early on: ${log()}`);
       assert.deepEqual(early.filter((s) => /ETA|files\/s/.test(s.text)), [], `no rate or ETA in the first 3 s: ${log()}`);
       const ended = seen.find((s) => /files, [\d,]+ chunks/.test(s.text))?.ms ?? Infinity;
       // Once there is something to go on, they appear (unless the run was over by then).
