@@ -29,6 +29,8 @@
   let timer;
   /** @type {any[]} */
   let results = [];
+  /** The seq of the answer `results` came with: an open names (seq, index), the extension has the rest. */
+  let resultsSeq = -1;
   let active = -1;
   /** @type {any} */
   let status = null;
@@ -300,7 +302,7 @@
     const r = results[i];
     if (!r) return;
     remember();
-    vscode.postMessage({ type: 'open', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine });
+    vscode.postMessage({ type: 'open', seq: resultsSeq, index: i });
   }
 
   /** Code like result i, in place of the query (the way the Find Similar Code command shows it). */
@@ -441,6 +443,7 @@
         document.body.classList.remove('searching');
         shown = { query: similar ? '' : msg.query.trim(), similar, coverageText: String(msg.coverageText || ''), error: '' };
         setResults(Array.isArray(msg.results) ? msg.results : []);
+        resultsSeq = msg.seq;
         // Find similar from a row left the keyboard in the list: the new results take the selection.
         if (document.activeElement === resultsEl && results.length) select(0);
         render();

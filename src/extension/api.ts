@@ -50,6 +50,14 @@ export interface TestApiDeps {
   confirmer: Confirmer;
 }
 
+/**
+ * What activate() exports: the test API where tests run (ExtensionMode.Test), nothing otherwise —
+ * it hands out the engine, the store's writer, to any extension that asks for our exports.
+ */
+export function exportedApi(testMode: boolean, deps: TestApiDeps): SemindexApi | undefined {
+  return testMode ? testApi(deps) : undefined;
+}
+
 export function testApi({ ctx, mcp, statusBar, firstIndex, confirmer }: TestApiDeps): SemindexApi {
   return {
     search: (query, opts) => ctx.search(query, opts),

@@ -331,7 +331,9 @@ export class Ctx implements vscode.Disposable {
       this.engineKind = settings.embedder;
       this.progress = engine.currentProgress;
       this.problem = undefined;
-      this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; embedder: ${engine.embedder.description}`);
+      const lock = engine.lockTaken;
+      const how = lock.how === 'free' ? 'free' : lock.how === 'stale' ? 'taken over from a writer that is gone' : `waited ${lock.ms} ms for the previous writer`;
+      this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; store lock: ${how}; embedder: ${engine.embedder.description}`);
       if (engine.isBuilding) this.log.info('building a new index beside the previous one (another embedder, or an index of an older format), which answers searches until the new one is complete');
       else await this.closeReader();
       this.syncWatcher();
@@ -554,6 +556,8 @@ export class Ctx implements vscode.Disposable {
       this.watcher = new ExternalChangeWatcher({
         roots,
         ignoredDirs: this.storeDir ? [this.storeDir] : [],
+        // What the index leaves out is not watched either (a settings change reopens, and so rewatches).
+        rules: { useGitignore: this.config.settings.respectGitignore, exclude: this.config.settings.exclude },
         onChanges: (paths) => this.updateFiles(paths, 'external change'),
         onError: (err) => {
           const code = (err as NodeJS.ErrnoException)?.code;
@@ -716,14 +720,11 @@ export class Ctx implements vscode.Disposable {
  * writing is never deleted from under it (SemindexError 'BUSY' instead).
  */
 async function wipeStore(storeDir: string): Promise<void> {
-  fs.mkdirSync(storeDir, { recursive: true });
+  await fs.promises.mkdir(storeDir, { recursive: true });
   const layout = new StoreLayout(storeDir);
   const lock = await StoreLock.acquire(layout.lockFile, 'vscode');
   try {
-    const lockName = path.basename(layout.lockFile);
-    for (const entry of fs.readdirSync(storeDir)) {
-      if (entry !== lockName) fs.rmSync(path.join(storeDir, entry), { recursive: true, force: true });
-    }
+    await layout.clear();
   } finally {
     lock.release();
   }

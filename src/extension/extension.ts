@@ -1,6 +1,6 @@
 // Activation and deactivation only; ctx.ts holds everything that lives in between.
 import * as vscode from 'vscode';
-import { type SemindexApi, testApi } from './api';
+import { type SemindexApi, exportedApi } from './api';
 import { registerCommands } from './commands';
 import { Confirmer } from './confirm';
 import { FirstIndexNotification } from './firstIndexNotification';
@@ -13,7 +13,7 @@ import { StatusBar } from './statusBar';
 
 let ctx: Ctx | undefined;
 
-export function activate(context: vscode.ExtensionContext): SemindexApi {
+export function activate(context: vscode.ExtensionContext): SemindexApi | undefined {
   ctx = new Ctx(context);
   const searchView = new SearchViewProvider(context.extensionUri, ctx, context.workspaceState);
   const mcp = registerMcpProvider(ctx, context);
@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): SemindexApi {
   // Activated by onStartupFinished too (see package.json): only an existing index is brought up
   // to date, and only with semindex.indexOnStartup on; a folder is never indexed unasked.
   ctx.startup();
-  return testApi({ ctx, mcp: mcp?.provider, statusBar, firstIndex, confirmer });
+  return exportedApi(context.extensionMode === vscode.ExtensionMode.Test, { ctx, mcp: mcp?.provider, statusBar, firstIndex, confirmer });
 }
 
 export async function deactivate(): Promise<void> {

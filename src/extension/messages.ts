@@ -15,6 +15,8 @@ export function engineMode(mode: UiSearchMode): SearchMode {
 }
 
 export const MAX_QUERY_LENGTH = 1000;
+/** More results than a list ever holds (the view asks for 30). */
+export const MAX_RESULTS = 1000;
 const MAX_PATH_LENGTH = 4096;
 const MAX_LINE = 10_000_000;
 
@@ -43,7 +45,11 @@ export type SearchViewRequest =
   | { type: 'ready' }
   | { type: 'search'; seq: number; query: string; mode: UiSearchMode }
   | { type: 'similar'; seq: number; target: SimilarViewTarget; mode: UiSearchMode }
-  | { type: 'open'; root: string; path: string; startLine: number; endLine: number }
+  /**
+   * Open result `index` of the list the extension sent as `results` with `seq`: an index into the
+   * extension's own list, never a path — a page cannot name a file of its choosing.
+   */
+  | { type: 'open'; seq: number; index: number }
   | { type: 'run'; command: SearchViewCommand }
   /** A query the user settled on (Enter, a result opened, the box left): for the history. */
   | { type: 'remember'; query: string };
@@ -158,10 +164,9 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
       if (!Number.isSafeInteger(m.seq) || !target || !oneOf(m.mode, UI_MODES)) return undefined;
       return { type: 'similar', seq: m.seq as number, target, mode: m.mode };
     }
-    case 'open': {
-      const span = spanRef(m);
-      return span && { type: 'open', ...span };
-    }
+    case 'open':
+      if (!Number.isSafeInteger(m.seq) || !Number.isInteger(m.index) || (m.index as number) < 0 || (m.index as number) >= MAX_RESULTS) return undefined;
+      return { type: 'open', seq: m.seq as number, index: m.index as number };
     case 'run':
       return oneOf(m.command, SEARCH_COMMANDS) ? { type: 'run', command: m.command } : undefined;
     case 'remember':

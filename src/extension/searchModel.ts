@@ -68,6 +68,34 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
   });
 }
 
+/**
+ * The result lists the search view was sent, by the `seq` they answered: the page's `open` names
+ * one by (seq, index), and the extension opens its own copy of that result. A few lists are kept,
+ * as answers may arrive out of order and the page shows the newest it asked for.
+ */
+export class ShownResults<T> {
+  private readonly lists = new Map<number, readonly T[]>();
+
+  constructor(private readonly keep = 8) {}
+
+  remember(seq: number, items: readonly T[]): void {
+    this.lists.delete(seq);
+    this.lists.set(seq, items);
+    for (const old of this.lists.keys()) {
+      if (this.lists.size <= this.keep) break;
+      this.lists.delete(old);
+    }
+  }
+
+  get(seq: number, index: number): T | undefined {
+    return this.lists.get(seq)?.[index];
+  }
+
+  clear(): void {
+    this.lists.clear();
+  }
+}
+
 /** A span as the search view names it: "src/a.ts:3-9", with the folder's name first in a multi-root workspace. */
 export function spanLabel(span: SpanRef, multiRoot: boolean): string {
   return `${multiRoot && span.root ? `${span.root}/` : ''}${span.path}:${span.startLine}-${span.endLine}`;

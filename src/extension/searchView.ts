@@ -4,9 +4,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { HISTORY_KEY, readHistory, remember } from './history';
-import { type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
+import { type ResultItem, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
-import { coverageText, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
+import { ShownResults, coverageText, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
 import { mediaPage, searchViewBody } from './webviewHtml';
 
 /** Results per query: enough to scroll through, few enough to render instantly. */
@@ -24,6 +24,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   /** A seed or find-similar for the page, held until it is ready (the view may be opening). */
   private pending: Extract<SearchViewUpdate, { type: 'seed' | 'findSimilar' }> | undefined;
   private lastStatus = '';
+  /** What the page was sent, for its `open` (seq, index) to name. */
+  private readonly shown = new ShownResults<ResultItem>();
   private readonly stateListener: vscode.Disposable;
 
   constructor(
@@ -82,6 +84,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'ready':
         this.pageReady = true;
         this.lastStatus = '';
+        this.shown.clear(); // a (re)loaded page numbers its queries from 0 again
         this.postStatus();
         this.postHistory();
         this.flushPending();
@@ -92,9 +95,11 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'similar':
         void this.runSimilar(msg);
         return;
-      case 'open':
-        void openResult(this.ctx, msg.root, msg.path, msg.startLine, msg.endLine);
+      case 'open': {
+        const r = this.shown.get(msg.seq, msg.index);
+        if (r) void openResult(this.ctx, r.root, r.path, r.startLine, r.endLine);
         return;
+      }
       case 'remember':
         void this.store.update(HISTORY_KEY, remember(this.history(), msg.query)).then(() => this.postHistory());
         return;
@@ -168,6 +173,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   }
 
   private post(msg: SearchViewUpdate): void {
+    if (msg.type === 'results') this.shown.remember(msg.seq, msg.results);
     void this.view?.webview.postMessage(msg);
   }
 

@@ -4,11 +4,11 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { Piscina } from 'piscina';
-import { type FileRecord, FileCatalog, fileKey, writeJsonAtomic } from './catalog';
+import { type FileRecord, FileCatalog, fileKey, writeJsonAtomicAsync } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { SemindexError } from './errors';
-import { StoreLock } from './lock';
+import { type LockTaken, StoreLock } from './lock';
 import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
 import { SECRET_REASON } from './secrets';
@@ -108,6 +108,45 @@ const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
 const MAINTAIN_AFTER_WRITES = 10;
 /** ...and at once past this many, when saves or watcher events never leave a quiet moment. */
 const MAINTAIN_NOW_WRITES = 100;
+/** Skips of a full scan kept in skipped.json and listed by problems(). */
+const MAX_LISTED_SKIPS = 5000;
+/** An update's run facts (lastIncrementalRun) are written to the manifest at most this often. */
+const MANIFEST_DELAY_MS = 2000;
+/** stats() walks the store for its size at most this often; between walks it reports the last one. */
+const BYTES_REFRESH_MS = 10_000;
+
+/**
+ * One outcome per file in a write. The same file can come back twice before a write (a full run's
+ * batch and a save's for it were both in flight): its old rows would be deleted once and both
+ * outcomes' rows added — every chunk of it twice. The later outcome wins, as it would in two writes.
+ * `first` of each outcome indexes `rows`; `vectors` holds one entry per indexed outcome, in order.
+ */
+function latestPerFile(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[] } {
+  const last = new Map<string, number>();
+  for (const [i, f] of files.entries()) last.set(fileKey(f.root, f.path), i);
+  if (last.size === files.length) return { files, rows, vectors };
+  const out: { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[] } = { files: [], rows: [], vectors: [] };
+  let v = 0;
+  for (const [i, f] of files.entries()) {
+    const vector = f.status === 'indexed' ? vectors[v++] : undefined;
+    if (last.get(fileKey(f.root, f.path)) !== i) continue;
+    out.files.push({ ...f, first: out.rows.length });
+    if (vector) {
+      for (let k = 0; k < f.count; k++) out.rows.push(rows[f.first + k]);
+      out.vectors.push(vector);
+    }
+  }
+  return out;
+}
+
+async function readSkipped(file: string): Promise<SkippedFile[]> {
+  try {
+    const list = JSON.parse(await fs.promises.readFile(file, 'utf8')) as unknown;
+    return Array.isArray(list) ? (list as SkippedFile[]) : [];
+  } catch {
+    return []; // no full scan yet
+  }
+}
 
 export class Indexer extends EventEmitter {
   private pool: Piscina | undefined;
@@ -148,6 +187,15 @@ export class Indexer extends EventEmitter {
   private bufferedRows = 0;
   private rowsThisRun = 0;
   private closed = false;
+  /** Reads of the store under way outside the write chain (stats), for close() to wait for. */
+  private readonly reads = new Set<Promise<void>>();
+  /** What the last full scan skipped (skipped.json), held here: problems() is asked after every save. */
+  private scanSkipped: SkippedFile[] = [];
+  /** The last size walk of the store (stats()), shared by the callers while it runs. */
+  private bytes: { at: number; value: Promise<number> } | undefined;
+  private manifestTimer: NodeJS.Timeout | undefined;
+  /** this.info has run facts the manifest does not have yet (manifestSoon). */
+  private manifestDirty = false;
 
   private constructor(
     private readonly opts: IndexerOptions,
@@ -171,11 +219,12 @@ export class Indexer extends EventEmitter {
     const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs, onLost: (err) => indexer?.lockLost(err) });
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
-      const { info, building } = layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
-      layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
+      const { info, building } = await layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      await layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
-      const catalog = FileCatalog.open(layout.catalogFile(info));
+      const catalog = await FileCatalog.open(layout.catalogFile(info));
       indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
+      indexer.scanSkipped = await readSkipped(layout.skippedFile(info));
       if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
       indexer.progress.chunks = await store.count();
       return indexer;
@@ -192,6 +241,11 @@ export class Indexer extends EventEmitter {
   private lockLost(err: SemindexError): void {
     this.warn(`semindex: ${err.message}`, err);
     this.cancel();
+  }
+
+  /** How this writer took the store lock (free, from a stale holder, or after waiting). */
+  get lockTaken(): LockTaken {
+    return this.lock.taken;
   }
 
   get indexInfo(): IndexInfo {
@@ -223,7 +277,8 @@ export class Indexer extends EventEmitter {
     this.setPhase('scanning');
     const scanned = await scan(this.opts.roots, this.opts);
     for (const w of scanned.warnings) this.warn(w);
-    writeJsonAtomic(this.layout.skippedFile(this.info), scanned.skipped.slice(0, 5000));
+    this.scanSkipped = scanned.skipped.slice(0, MAX_LISTED_SKIPS);
+    await writeJsonAtomicAsync(this.layout.skippedFile(this.info), this.scanSkipped);
     const seen = new Set<string>();
     const work: Work[] = [];
     // This run's own files: it waits for them, not for the dispatch loop that saves share.
@@ -267,7 +322,7 @@ export class Indexer extends EventEmitter {
       if (this.rowsThisRun >= BULK_SHARE * (await this.store.count())) await this.store.reindex();
       else await this.store.optimize();
       this.writesSinceOptimize = 0;
-      this.catalog.compactIfNeeded();
+      await this.catalog.compactIfNeeded();
     });
     // Secrets the workers found (a private key inside) stay in the checkpoint as skipped files,
     // so they are counted there, unchanged ones included; the scan counts those it named.
@@ -279,9 +334,9 @@ export class Indexer extends EventEmitter {
       // Files in the index after the run (summary.files also counts the skipped and failed ones).
       const files = summary.indexed + summary.unchanged;
       this.info = { ...this.info, lastFullRun: { at: Date.now(), seconds: summary.seconds, files, chunks: summary.chunks, excluded } };
-      this.layout.update(this.info);
+      await this.writeManifest();
       if (this.building) {
-        this.layout.promote(this.info);
+        await this.layout.promote(this.info);
         this.building = false;
       }
     }
@@ -322,9 +377,10 @@ export class Indexer extends EventEmitter {
     this.progress.filesTotal += works.length - this.scheduler.addUser(works);
     job.seal();
     await job.done;
-    await this.writeChain;
+    // Saves grow the checkpoint log too: compact it here as well as after full runs.
+    await this.enqueueWrite(() => this.catalog.compactIfNeeded());
     this.info = { ...this.info, lastIncrementalRun: Date.now() };
-    if (!this.lock.lost) this.layout.update(this.info);
+    this.manifestSoon();
     excluded.secret += this.secretSkipped;
     const summary = await this.summary(absPaths.length, excluded);
     if (idle) {
@@ -411,7 +467,7 @@ export class Indexer extends EventEmitter {
     await this.store.deleteFiles(stray);
     this.writesSinceOptimize++;
     const now = Date.now();
-    this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
+    await this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
     const names = stray.slice(0, 5).map((f) => f.path).join(', ');
     this.warn(`semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
     return wrong.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
@@ -473,23 +529,69 @@ export class Indexer extends EventEmitter {
     for (const r of this.catalog.all()) {
       if ((r.status === 'failed' || r.status === 'skipped') && out.length < limit) out.push({ root: r.root, path: r.path, status: r.status, reason: r.reason ?? '' });
     }
-    try {
-      const skipped = JSON.parse(fs.readFileSync(this.layout.skippedFile(this.info), 'utf8')) as SkippedFile[];
-      for (const s of skipped) if (out.length < limit) out.push({ ...s, status: 'skipped' });
-    } catch {
-      // No full scan yet.
-    }
+    for (const s of this.scanSkipped) if (out.length < limit) out.push({ ...s, status: 'skipped' });
     return out;
   }
 
-  async stats(): Promise<{ files: number; chunks: number; fragments: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
+  stats(): Promise<{ files: number; chunks: number; fragments: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
+    return this.reading(() => this.readStats());
+  }
+
+  /**
+   * Runs a read of the store that no lease covers (stats: the extension refreshes them on a
+   * timer): close() waits for it before it closes the table — a LanceDB call on a closed table
+   * can take the process down (a panic in its cache, then heap corruption, seen once in the
+   * extension host). Refused once closing.
+   */
+  private reading<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new SemindexError('CLOSED', 'the index is closed'));
+    const p = op();
+    const tracked = p.then(() => undefined, () => undefined);
+    this.reads.add(tracked);
+    void tracked.then(() => this.reads.delete(tracked));
+    return p;
+  }
+
+  private async readStats(): Promise<{ files: number; chunks: number; fragments: number; failed: number; bytes: number; cacheHitRate: number | undefined }> {
     let files = 0;
     let failed = 0;
     for (const r of this.catalog.all()) {
       if (r.status === 'indexed') files++;
       else if (r.status === 'failed') failed++;
     }
-    return { files, chunks: await this.store.count(), fragments: await this.store.fragments(), failed, bytes: this.layout.sizeOnDisk(), cacheHitRate: this.progress.cacheHitRate };
+    return { files, chunks: await this.store.count(), fragments: await this.store.fragments(), failed, bytes: await this.sizeOnDisk(), cacheHitRate: this.progress.cacheHitRate };
+  }
+
+  /** The store's size, walked again at most every BYTES_REFRESH_MS (the walk visits every file of the store). */
+  private sizeOnDisk(): Promise<number> {
+    if (!this.bytes || performance.now() - this.bytes.at > BYTES_REFRESH_MS) {
+      const walk = this.layout.sizeOnDisk();
+      this.bytes = { at: performance.now(), value: walk };
+      walk.catch(() => {
+        if (this.bytes?.value === walk) this.bytes = undefined;
+      });
+    }
+    return this.bytes.value;
+  }
+
+  /** Run facts of an update reach the manifest within MANIFEST_DELAY_MS, not once per save. */
+  private manifestSoon(): void {
+    this.manifestDirty = true;
+    if (this.manifestTimer || this.closed) return;
+    this.manifestTimer = setTimeout(() => {
+      this.manifestTimer = undefined;
+      this.writeManifest().catch((err) => this.warn(`semindex: recording the run in the store manifest failed: ${errorText(err)}`));
+    }, MANIFEST_DELAY_MS);
+    this.manifestTimer.unref();
+  }
+
+  /** Writes this.info to the manifest now (if this writer still holds the store). */
+  private async writeManifest(): Promise<void> {
+    clearTimeout(this.manifestTimer);
+    this.manifestTimer = undefined;
+    this.manifestDirty = false;
+    if (this.lock.lost) return;
+    await this.layout.update(this.info);
   }
 
   async close(): Promise<void> {
@@ -500,13 +602,16 @@ export class Indexer extends EventEmitter {
     this.withdraw(true);
     await this.scheduler.idle();
     await this.writeChain.catch(() => undefined);
+    if (this.manifestDirty) await this.writeManifest().catch((err) => this.warn(`semindex: recording the run in the store manifest failed: ${errorText(err)}`));
+    else clearTimeout(this.manifestTimer);
     // The last write is done: the next writer (a reloaded window, the CLI) may start now, not
     // after a fold of seconds. A fold still running commits beside its writes as it does beside
     // saves (maintain()), and writes nothing more once closed.
-    this.catalog.close();
+    await this.catalog.close().catch(() => undefined);
     this.lock.release();
     await this.maintaining?.catch(() => undefined);
     await this.pool?.destroy();
+    await Promise.all([...this.reads]);
     this.store.close();
     await this.embedder.dispose?.();
   }
@@ -705,6 +810,7 @@ export class Indexer extends EventEmitter {
 
   private async write(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): Promise<void> {
     this.lock.check();
+    ({ files, rows, vectors } = latestPerFile(files, rows, vectors));
     const now = Date.now();
     const stale: { root: string; path: string }[] = [];
     const marks: FileRecord[] = [];
@@ -716,7 +822,7 @@ export class Indexer extends EventEmitter {
       if (hadRows) stale.push({ root: f.root, path: f.path });
       if (f.status === 'indexed' && f.count > 0) marks.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.count, status: 'writing', at: now });
     }
-    if (marks.length) this.catalog.write(marks);
+    if (marks.length) await this.catalog.write(marks);
     // A store write that fails twice costs this batch's files, not the run: they are recorded
     // failed with the reason (their old rows may be gone already), so no file is left marked done
     // but unsearchable, and the next run indexes them again (workFor re-reads failed files).
@@ -778,7 +884,7 @@ export class Indexer extends EventEmitter {
         if (isSecretSkip(f)) this.secretSkipped++;
       }
     }
-    this.catalog.write(finals, removed);
+    await this.catalog.write(finals, removed);
     this.progress.chunks = await this.store.count();
     this.progress.filesDone += files.length;
     this.progress.failed = this.counters.failed;
@@ -791,7 +897,7 @@ export class Indexer extends EventEmitter {
     this.lock.check();
     await this.store.deleteFiles(files);
     this.writesSinceOptimize++;
-    this.catalog.write([], files);
+    await this.catalog.write([], files);
     this.counters.deleted += files.length;
     this.progress.chunks = await this.store.count();
     this.emitProgress(true);
@@ -802,7 +908,7 @@ export class Indexer extends EventEmitter {
     const files = await this.store.fileHashes();
     const now = Date.now();
     // size/mtime unknown: the next scan re-hashes these files, and unchanged content is kept as is.
-    this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
+    await this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
     this.warn(`semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
   }
 

@@ -9,7 +9,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeJsonAtomic } from './catalog';
+import { writeJsonAtomic, writeJsonAtomicAsync } from './catalog';
 import { SemindexError } from './errors';
 import type { ExcludedCounts } from './scan';
 import type { EmbedderConfig } from './types';
@@ -103,6 +103,22 @@ export class StoreLayout {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1 };
       throw err;
     }
+    return this.parse(text);
+  }
+
+  /** As read(), without blocking the thread (the writer's changes). */
+  private async readAsync(): Promise<StoreManifest> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(this.manifestFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1 };
+      throw err;
+    }
+    return this.parse(text);
+  }
+
+  private parse(text: string): StoreManifest {
     try {
       const manifest = JSON.parse(text) as StoreManifest;
       if (manifest.format !== 1) throw new Error(`unknown format ${String(manifest.format)}`);
@@ -117,8 +133,12 @@ export class StoreLayout {
   }
 
   /** The index to write for this embedder: the active one, the one being built, or a new one. */
-  indexFor(embedder: EmbedderConfig, id: string, dim: number, description: string): { info: IndexInfo; building: boolean } {
-    const manifest = this.read();
+  indexFor(embedder: EmbedderConfig, id: string, dim: number, description: string): Promise<{ info: IndexInfo; building: boolean }> {
+    return this.change(() => this.pickIndex(embedder, id, dim, description));
+  }
+
+  private async pickIndex(embedder: EmbedderConfig, id: string, dim: number, description: string): Promise<{ info: IndexInfo; building: boolean }> {
+    const manifest = await this.readAsync();
     const fits = (i: IndexInfo | undefined): boolean => i?.embedderId === id && i.dim === dim && indexFormat(i) === INDEX_FORMAT;
     if (manifest.active && fits(manifest.active)) return { info: manifest.active, building: false };
     if (manifest.building && fits(manifest.building)) return { info: manifest.building, building: true };
@@ -135,63 +155,100 @@ export class StoreLayout {
     const abandoned = manifest.building;
     if (manifest.active) manifest.building = info;
     else manifest.active = info;
-    this.write(manifest);
+    await writeJsonAtomicAsync(this.manifestFile, manifest);
     // A half-built index for an embedder no longer wanted is never going to be finished.
-    if (abandoned && abandoned.dir !== info.dir) this.removeIndex(abandoned);
+    if (abandoned && abandoned.dir !== info.dir) await this.removeIndex(abandoned);
     return { info, building: !!manifest.active && manifest.active !== info };
   }
 
+  /**
+   * The writer's manifest changes after open, asynchronously and one at a time: each reads the
+   * manifest when its turn comes, so none overwrites another's change.
+   */
+  private writing: Promise<unknown> = Promise.resolve();
+
+  private change<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.writing.then(op, op);
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
   /** Records run facts on the index (active or building). */
-  update(info: IndexInfo): void {
-    const manifest = this.read();
-    if (manifest.active?.dir === info.dir) manifest.active = info;
-    else if (manifest.building?.dir === info.dir) manifest.building = info;
-    this.write(manifest);
+  update(info: IndexInfo): Promise<void> {
+    return this.change(async () => {
+      const manifest = await this.readAsync();
+      if (manifest.active?.dir === info.dir) manifest.active = info;
+      else if (manifest.building?.dir === info.dir) manifest.building = info;
+      await writeJsonAtomicAsync(this.manifestFile, manifest);
+    });
   }
 
   /**
    * Makes a completed new index the active one. The one it replaces is retired, not removed:
    * readers may still be serving from it (RETIRED_GRACE_MS); removeRetired() deletes it later.
    */
-  promote(info: IndexInfo): IndexInfo | undefined {
-    const manifest = this.read();
-    const old = manifest.active;
-    manifest.active = info;
-    delete manifest.building;
-    if (old && old.dir !== info.dir) manifest.retired = [...(manifest.retired ?? []), { dir: old.dir, at: Date.now() }];
-    this.write(manifest);
-    this.removeRetired();
+  async promote(info: IndexInfo): Promise<IndexInfo | undefined> {
+    const old = await this.change(async () => {
+      const manifest = await this.readAsync();
+      const old = manifest.active;
+      manifest.active = info;
+      delete manifest.building;
+      if (old && old.dir !== info.dir) manifest.retired = [...(manifest.retired ?? []), { dir: old.dir, at: Date.now() }];
+      await writeJsonAtomicAsync(this.manifestFile, manifest);
+      return old;
+    });
+    await this.removeRetired();
     return old;
   }
 
   /** Deletes the retired indices whose grace has passed (a writer calls it: on open and on promotion). */
-  removeRetired(now = Date.now()): void {
-    const manifest = this.read();
-    if (!manifest.retired?.length) return;
-    const due = manifest.retired.filter((r) => now - r.at >= RETIRED_GRACE_MS);
-    if (!due.length) return;
-    for (const r of due) fs.rmSync(path.join(this.dir, r.dir), { recursive: true, force: true });
-    const kept = manifest.retired.filter((r) => !due.includes(r));
-    if (kept.length) manifest.retired = kept;
-    else delete manifest.retired;
-    this.write(manifest);
+  removeRetired(now = Date.now()): Promise<void> {
+    return this.change(async () => {
+      const manifest = await this.readAsync();
+      if (!manifest.retired?.length) return;
+      const due = manifest.retired.filter((r) => now - r.at >= RETIRED_GRACE_MS);
+      if (!due.length) return;
+      for (const r of due) await fs.promises.rm(path.join(this.dir, r.dir), { recursive: true, force: true });
+      const kept = manifest.retired.filter((r) => !due.includes(r));
+      if (kept.length) manifest.retired = kept;
+      else delete manifest.retired;
+      await writeJsonAtomicAsync(this.manifestFile, manifest);
+    });
   }
 
-  removeIndex(info: IndexInfo): void {
-    fs.rmSync(path.join(this.dir, info.dir), { recursive: true, force: true });
+  removeIndex(info: IndexInfo): Promise<void> {
+    return fs.promises.rm(path.join(this.dir, info.dir), { recursive: true, force: true });
   }
 
-  /** Bytes on disk under the store. */
-  sizeOnDisk(): number {
+  /**
+   * Deletes everything in the store folder but the lock (Rebuild Index) — asynchronously: a store
+   * is gigabytes of files. The caller holds the lock.
+   */
+  async clear(): Promise<void> {
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    const lockName = path.basename(this.lockFile);
+    for (const entry of await fs.promises.readdir(this.dir)) {
+      if (entry !== lockName) await fs.promises.rm(path.join(this.dir, entry), { recursive: true, force: true });
+    }
+  }
+
+  /** Bytes on disk under the store (an asynchronous walk: a LanceDB folder holds thousands of files). */
+  async sizeOnDisk(): Promise<number> {
     let total = 0;
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const walk = async (dir: string): Promise<void> => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        return; // gone meanwhile (a compaction's old files, a retired index)
+      }
+      for (const e of entries) {
         const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.isFile()) total += fs.statSync(p).size;
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile()) total += await fs.promises.stat(p).then((s) => s.size, () => 0);
       }
     };
-    if (fs.existsSync(this.dir)) walk(this.dir);
+    await walk(this.dir);
     return total;
   }
 }

@@ -45,9 +45,18 @@ export interface LockOptions {
 /** Tokens of the locks this process holds now: a lock naming our pid with another token is a former process's. */
 const heldHere = new Set<string>();
 
+/** How a lock was taken: the file was free, a stale holder's was taken over, or a live holder was waited for. */
+export interface LockTaken {
+  how: 'free' | 'stale' | 'waited';
+  /** Milliseconds from the first attempt until the lock was ours. */
+  ms: number;
+}
+
 export class StoreLock {
   private timer: NodeJS.Timeout | undefined;
   private lostError: SemindexError | undefined;
+  /** Set by acquire(): what the next writer after a window reload observes ("at once" or not). */
+  taken: LockTaken = { how: 'free', ms: 0 };
   private constructor(
     private readonly file: string,
     private readonly body: LockBody,
@@ -62,7 +71,9 @@ export class StoreLock {
   static async acquire(file: string, owner: string, opts: LockOptions = {}): Promise<StoreLock> {
     const leaseMs = opts.leaseMs ?? LEASE_MS;
     const body: LockBody = { pid: process.pid, host: os.hostname(), token: crypto.randomUUID(), owner, expires: Date.now() + leaseMs, ...procIdentity(process.pid) };
-    const deadline = Date.now() + (opts.waitMs ?? 0);
+    const started = Date.now();
+    const deadline = started + (opts.waitMs ?? 0);
+    let how: LockTaken['how'] = 'free';
     let poll = FIRST_POLL_MS;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -73,12 +84,14 @@ export class StoreLock {
         if (holder && isAlive(holder)) {
           if (Date.now() >= deadline) throw storeBusyError(holder);
           await sleep(Math.min(poll, deadline - Date.now()));
+          how = 'waited';
           poll = Math.min(MAX_POLL_MS, poll * 2);
           attempt--; // waiting for a live holder is not a failed attempt
           continue;
         }
         // Stale (lapsed lease, dead or replaced process, unreadable): remove and try again.
         fs.rmSync(file, { force: true });
+        if (how === 'free') how = 'stale';
         continue;
       }
       // Two takers of the same stale lock: the file says who won.
@@ -90,6 +103,7 @@ export class StoreLock {
       }
       body.expires = Date.now() + leaseMs;
       const lock = new StoreLock(file, body, opts);
+      lock.taken = { how, ms: Date.now() - started };
       heldHere.add(body.token);
       lock.timer = setInterval(() => lock.renew(), opts.renewMs ?? RENEW_MS);
       lock.timer.unref();

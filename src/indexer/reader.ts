@@ -115,7 +115,7 @@ export class IndexReader {
       embedder: info.embedderId,
       embedderDescription: info.description,
       dim: info.dim,
-      bytes: this.layout.sizeOnDisk(),
+      bytes: await this.layout.sizeOnDisk(),
       lastFullRun: info.lastFullRun,
       lastIncrementalRun: info.lastIncrementalRun,
       ...(info.lastFullRun?.excluded ? { excluded: info.lastFullRun.excluded } : {}),

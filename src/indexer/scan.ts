@@ -113,7 +113,7 @@ const LSTAT_SLICE = 1000;
 /** More distinct folders than this in one vet: list the repository once instead of asking git per folder. */
 const VET_GIT_FOLDERS = 8;
 
-interface IgnoreScope {
+export interface IgnoreScope {
   /** Directory of the .gitignore, relative to the root ("" for the root). */
   dir: string;
   matcher: Ignore;
@@ -122,11 +122,20 @@ interface IgnoreScope {
 /** Where git stands on a path: in its index, untracked but not ignored; absent = ignored (or gone). */
 type GitStates = Map<string, 'tracked' | 'untracked'>;
 
+/** git on Linux matches .gitignore patterns case-sensitively (`*.s` is not `foo.S`); so does the walk. */
+export function gitignoreMatcher(text: string): Ignore {
+  return ignore({ ignorecase: false }).add(text);
+}
+
 export const noExclusions = (): ExcludedCounts => ({ gitignore: 0, setting: 0, builtin: 0, secret: 0 });
 
 export async function scan(roots: Root[], opts: ScanOptions = {}): Promise<ScanResult> {
   const result: ScanResult = { files: [], skipped: [], excluded: noExclusions(), warnings: [] };
-  for (const root of roots) await new RootScanner(root, opts).scan(result);
+  for (const [i, root] of roots.entries()) {
+    // The same folder opened twice: the first one has its files.
+    if (roots.slice(0, i).some((r) => path.resolve(r.path) === path.resolve(root.path))) continue;
+    await new RootScanner(root, opts, nestedRoots(roots, root)).scan(result);
+  }
   result.excluded.secret = result.skipped.filter((s) => s.reason.startsWith(SECRET_REASON)).length;
   return result;
 }
@@ -174,6 +183,8 @@ class RootScanner {
   constructor(
     private readonly root: Root,
     opts: ScanOptions,
+    /** Folders of other roots inside this one (relative paths): their files are theirs, not this root's. */
+    private readonly nested: readonly string[] = [],
   ) {
     this.maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     this.useGitignore = opts.useGitignore ?? true;
@@ -194,9 +205,16 @@ class RootScanner {
 
   // ——— rules ———
 
-  /** git on Linux matches .gitignore patterns case-sensitively (`*.s` is not `foo.S`); so does the walk. */
+  private isNestedRoot(rel: string): boolean {
+    return this.nested.includes(rel);
+  }
+
+  private underNestedRoot(rel: string): boolean {
+    return this.nested.some((n) => rel === n || rel.startsWith(n + '/'));
+  }
+
   private matcher(text: string): Ignore {
-    return ignore({ ignorecase: false }).add(text);
+    return gitignoreMatcher(text);
   }
 
   private async rootScopes(): Promise<IgnoreScope[]> {
@@ -314,6 +332,7 @@ class RootScanner {
       // promise API took 3.9–4.5 s one after the other, slower still in parallel, lstatSync 0.4–0.6 s.
       if (i % LSTAT_SLICE === LSTAT_SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
       const rel = dirRel ? `${dirRel}/${e.path}` : e.path;
+      if (this.nested.length && this.underNestedRoot(rel)) continue;
       const abs = this.abs(rel);
       let lst: fs.Stats | undefined;
       try {
@@ -386,6 +405,7 @@ class RootScanner {
           continue;
         }
         if (stat.isDirectory()) {
+          if (this.isNestedRoot(rel)) continue;
           const why = this.excludedDir(entry.name, rel, scopes);
           if (why) {
             if (!VCS_DIRS.has(entry.name)) out.excluded[why]++;
@@ -541,7 +561,8 @@ async function isDirectory(p: string, follow = true): Promise<boolean> {
   );
 }
 
-function isIgnored(scopes: IgnoreScope[], rel: string, isDir: boolean): boolean {
+/** True when the .gitignore scopes (outermost first, each with its folder) leave `rel` out. */
+export function isIgnored(scopes: IgnoreScope[], rel: string, isDir: boolean): boolean {
   let ignored = false;
   for (const scope of scopes) {
     const sub = scope.dir ? rel.slice(scope.dir.length + 1) : rel;
@@ -590,11 +611,32 @@ export function absoluteInRoots(roots: Root[], root: string, rel: string): strin
   return r && path.join(r.path, ...rel.split('/'));
 }
 
-/** The path scan would give a file, or undefined when a changed file is outside every root. */
+/**
+ * The path scan would give a file, or undefined when a changed file is outside every root. With
+ * nested roots (a folder and a subfolder both in the workspace) the innermost root has the file,
+ * as scan gives it only to that one; the same folder twice: the first.
+ */
 export function relativeToRoots(roots: Root[], abs: string): { root: string; path: string } | undefined {
+  let best: { root: string; path: string } | undefined;
+  let depth = -1;
   for (const root of roots) {
     const rel = path.relative(root.path, abs);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return { root: root.name, path: rel.split(path.sep).join('/') };
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const d = path.resolve(root.path).length;
+    if (d > depth) {
+      depth = d;
+      best = { root: root.name, path: rel.split(path.sep).join('/') };
+    }
   }
-  return undefined;
+  return best;
+}
+
+/** Folders of the other roots strictly inside `root`, relative to it with forward slashes. */
+function nestedRoots(roots: Root[], root: Root): string[] {
+  const out: string[] = [];
+  for (const other of roots) {
+    const rel = path.relative(root.path, other.path);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) out.push(rel.split(path.sep).join('/'));
+  }
+  return out;
 }

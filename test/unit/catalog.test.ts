@@ -10,49 +10,51 @@ import { tempDir } from './helpers';
 const rec = (p: string, hash = 'h'): FileRecord => ({ root: '', path: p, size: 1, mtimeMs: 1, hash, chunks: 1, status: 'indexed', at: 1 });
 
 describe('file catalog (checkpoint)', () => {
-  it('replays records and deletions across reopen', () => {
+  it('replays records and deletions across reopen', async () => {
     const file = path.join(tempDir('cat'), 'catalog.jsonl');
-    const c = FileCatalog.open(file);
-    c.write([rec('a'), rec('b')]);
-    c.write([rec('a', 'h2')], [{ root: '', path: 'b' }]);
-    c.close();
-    const again = FileCatalog.open(file);
+    const c = await FileCatalog.open(file);
+    await c.write([rec('a'), rec('b')]);
+    await c.write([rec('a', 'h2')], [{ root: '', path: 'b' }]);
+    await c.close();
+    const again = await FileCatalog.open(file);
     assert.equal(again.size, 1);
     assert.equal(again.get('', 'a')?.hash, 'h2');
-    again.close();
+    await again.close();
   });
 
-  it('drops a torn last line (a kill mid-append) and appends cleanly after it', () => {
+  it('drops a torn last line (a kill mid-append) and appends cleanly after it', async () => {
     const file = path.join(tempDir('cat'), 'catalog.jsonl');
-    const c = FileCatalog.open(file);
-    c.write([rec('a')]);
-    c.close();
+    const c = await FileCatalog.open(file);
+    await c.write([rec('a')]);
+    await c.close();
     fs.appendFileSync(file, '{"root":"","path":"b","si');
-    const again = FileCatalog.open(file);
+    const again = await FileCatalog.open(file);
     assert.equal(again.size, 1);
-    again.write([rec('c')]);
-    again.close();
-    assert.deepEqual([...FileCatalog.open(file).all()].map((r) => r.path).sort(), ['a', 'c']);
+    await again.write([rec('c')]);
+    await again.close();
+    assert.deepEqual([...(await FileCatalog.open(file)).all()].map((r) => r.path).sort(), ['a', 'c']);
   });
 
-  it('moves a catalog damaged in the middle aside and says so', () => {
+  it('moves a catalog damaged in the middle aside and says so', async () => {
     const dir = tempDir('cat');
     const file = path.join(dir, 'catalog.jsonl');
     fs.writeFileSync(file, JSON.stringify(rec('a')) + '\n#garbage#\n' + JSON.stringify(rec('b')) + '\n');
-    const c = FileCatalog.open(file);
+    const c = await FileCatalog.open(file);
     assert.equal(c.size, 0);
     assert.ok(c.recoveredFrom && fs.existsSync(c.recoveredFrom));
-    c.close();
+    await c.close();
   });
 
-  it('compacts to one line per file when the log has grown', () => {
+  it('compacts to one line per file when the log has grown', async () => {
     const file = path.join(tempDir('cat'), 'catalog.jsonl');
-    const c = FileCatalog.open(file);
-    for (let i = 0; i < 1100; i++) c.write([rec('a', String(i))]);
-    c.compactIfNeeded();
-    c.close();
-    assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, 1);
-    assert.equal(FileCatalog.open(file).get('', 'a')?.hash, '1099');
+    const c = await FileCatalog.open(file);
+    // Not awaited one by one: queued writes land in order.
+    await Promise.all(Array.from({ length: 1100 }, (_, i) => c.write([rec('a', String(i))])));
+    await c.compactIfNeeded();
+    await c.write([rec('b')]);
+    await c.close();
+    assert.equal(fs.readFileSync(file, 'utf8').trim().split('\n').length, 2);
+    assert.equal((await FileCatalog.open(file)).get('', 'a')?.hash, '1099');
   });
 });
 
@@ -61,8 +63,10 @@ describe('store lock', () => {
     const file = path.join(tempDir('lock'), 'lock');
     const a = await StoreLock.acquire(file, 'first');
     await assert.rejects(StoreLock.acquire(file, 'second'), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'first');
+    assert.deepEqual(a.taken.how, 'free');
     a.release();
     const b = await StoreLock.acquire(file, 'second');
+    assert.equal(b.taken.how, 'free', 'released: free at once');
     b.release();
   });
 
@@ -74,6 +78,8 @@ describe('store lock', () => {
     // Another owner too: a window reload, or the CLI finishing a run.
     const b = await StoreLock.acquire(file, 'vscode', { waitMs: 10_000 });
     assert.ok(Date.now() - t0 >= 500, 'it waited for the release');
+    assert.equal(b.taken.how, 'waited', 'says it waited (the extension logs it after a reload)');
+    assert.ok(b.taken.ms >= 500);
     // A holder that never lets go: busy once the wait is over, naming it.
     const t1 = Date.now();
     await assert.rejects(StoreLock.acquire(file, 'cli', { waitMs: 300 }), (err: unknown) => SemindexError.is(err, 'BUSY') && err.holder?.owner === 'vscode');
@@ -172,6 +178,7 @@ describe('store lock', () => {
     // pid 2^22+1 is above Linux's pid_max default range: no such process.
     fs.writeFileSync(file, JSON.stringify({ pid: 4194305, host: os.hostname(), token: 'x', owner: 'dead', expires: Date.now() + 60_000 }));
     const lock = await StoreLock.acquire(file, 'alive');
+    assert.equal(lock.taken.how, 'stale');
     lock.release();
     assert.equal(fs.existsSync(file), false);
   });

@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type TestApiDeps, exportedApi } from '../../src/extension/api';
 import { DEFAULT_SETTINGS } from '../../src/extension/settings';
 import { repoRoot } from './helpers';
 
@@ -11,6 +12,20 @@ const source = (file: string) => fs.readFileSync(path.join(repoRoot, 'src/extens
 
 describe('extension manifest', () => {
   const registered = [...source('commands.ts').matchAll(/^\s+'(semindex\.[A-Za-z]+)': \w+,$/gm)].map((m) => m[1]).sort();
+
+  it('supports untrusted workspaces in a limited way: their values of the settings that load a model are ignored (issue 12, item 9)', () => {
+    const trust = pkg.capabilities?.untrustedWorkspaces;
+    assert.equal(trust?.supported, 'limited');
+    assert.deepEqual([...trust.restrictedConfigurations].sort(), ['semindex.embedder', 'semindex.modelPath']);
+    assert.ok(trust.description.length > 20);
+  });
+
+  it('exports the test API (engine and writer included) only in ExtensionMode.Test (issue 12, item 9)', () => {
+    const deps = { ctx: {}, statusBar: {}, firstIndex: {}, confirmer: {} } as unknown as TestApiDeps;
+    assert.equal(exportedApi(false, deps), undefined);
+    assert.equal(typeof exportedApi(true, deps)?.indexer, 'function');
+    assert.match(source('extension.ts'), /return exportedApi\(context\.extensionMode === vscode\.ExtensionMode\.Test, /);
+  });
 
   it('contributes every registered command in the Semindex category', () => {
     assert.ok(registered.length >= 7, `found ${registered.join(', ')}`);

@@ -143,9 +143,10 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.keyboard.press('Enter');
     await page.click('#result-0');
     // Opening also remembers the query (the history test below); here, what is opened.
+    // An index into the list the extension sent with that seq, never a path (issue 12, item 9).
     assert.deepEqual((await posted(page)).filter((m) => m.type === 'open'), [
-      { type: 'open', root: 'lib', path: 'lib/b.ts', startLine: 1, endLine: 1 },
-      { type: 'open', root: 'app', path: 'src/<b>config</b>.ts', startLine: 3, endLine: 9 },
+      { type: 'open', seq, index: 1 },
+      { type: 'open', seq, index: 0 },
     ]);
 
     await clearPosted(page);
@@ -169,6 +170,8 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.click('#empty-action');
     assert.deepEqual(await posted(page), [{ type: 'run', command: 'index' }]);
     await send(page, { type: 'seed', query: 'retry with backoff' });
+    // postMessage delivers in a later task: wait for it (read at once, it raced under load).
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.some((m) => (m as { query?: string }).query === 'retry with backoff'), undefined, { timeout: 10_000 });
     assert.equal(await page.inputValue('#query'), 'retry with backoff');
     assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq: 1, query: 'retry with backoff', mode: 'hybrid' });
     await page.close();
@@ -237,7 +240,7 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.equal(await page.getAttribute('#result-0', 'aria-selected'), 'true');
     await clearPosted(page);
     await page.keyboard.press('Enter');
-    assert.deepEqual(await posted(page), [{ type: 'open', root: 'app', path: 'src/text/levenshtein.py', startLine: 4, endLine: 18 }]);
+    assert.deepEqual(await posted(page), [{ type: 'open', seq: asked.seq, index: 0 }]);
 
     // Shift+Enter on the list, and Tab to the selected row's button then Enter: the same action.
     await clearPosted(page);
@@ -308,7 +311,7 @@ describe('extension webview pages (headless Chromium)', function () {
     await send(page, { type: 'results', seq: seq2, query: 'another query', results: resultItems([{ root: '', path: 'b.ts', startLine: 1, endLine: 2, symbol: 'b', kind: 'function', language: 'typescript', score: 1, snippet: 'function b() {}' }], 'q', false), coverageText: '', ms: 1 });
     await clearPosted(page);
     await page.click('#result-0');
-    assert.deepEqual((await posted(page)).filter((m) => m.type !== 'search'), [{ type: 'remember', query: 'another query' }, { type: 'open', root: '', path: 'b.ts', startLine: 1, endLine: 2 }]);
+    assert.deepEqual((await posted(page)).filter((m) => m.type !== 'search'), [{ type: 'remember', query: 'another query' }, { type: 'open', seq: seq2, index: 0 }]);
     await page.close();
   });
 

@@ -148,7 +148,7 @@ describe('leases on an open engine or reader (issue 12, item 1)', function () {
     assert.deepEqual(failures.map(String), []);
     assert.ok(searches > 10, `${searches} searches ran`);
     // The retired index goes once its grace is over (a writer removes it).
-    layout.removeRetired(Date.now() + RETIRED_GRACE_MS);
+    await layout.removeRetired(Date.now() + RETIRED_GRACE_MS);
     assert.ok(!fs.existsSync(path.join(storeDir, oldDir)));
     assert.equal(layout.read().retired, undefined);
   });

@@ -185,11 +185,15 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     const store = tempDir('store');
     // Kills spread over a run's length, so they land in start-up, scanning, mid-write and finalizing.
     let killed = 0;
-    for (const share of [0.15, 0.3, 0.45, 0.6, 0.75, 0.9]) {
+    // Each resumed run has less left to do, so a late share can miss it on a loaded machine: more
+    // tries, earlier in the run, until three kills have landed.
+    const shares = [0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.1, 0.2, 0.05, 0.15, 0.05, 0.1];
+    for (const [i, share] of shares.entries()) {
+      if (i >= 6 && killed >= 3) break;
       const child = spawn(process.execPath, [cliPath, 'index', tree, '--store', store, '--json', '--workers', '2'], { stdio: 'ignore' });
       const exited = new Promise((r) => child.once('exit', r));
       await new Promise((r) => setTimeout(r, share * cleanMs));
-      if (child.kill('SIGKILL')) killed++;
+      if (child.exitCode === null && child.kill('SIGKILL')) killed++;
       await exited;
     }
     assert.ok(killed >= 3, `only ${killed} runs were still going when killed`);
@@ -237,7 +241,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     }
     // The old index is retired (readers may still serve it); once its grace is over only the new one remains.
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 2);
-    new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
+    await new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
     assert.equal(fs.readdirSync(store).filter((d) => d.startsWith('index-')).length, 1);
   });
 
@@ -359,7 +363,7 @@ describe('pipeline: scan → chunk → embed → store → search', function () 
     }
     // Retired, not deleted at once: readers may still be serving it (layout.ts RETIRED_GRACE_MS).
     assert.ok(fs.existsSync(path.join(store, oldDir)), 'the old index stays while readers may serve it');
-    new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
+    await new StoreLayout(store).removeRetired(Date.now() + RETIRED_GRACE_MS);
     assert.ok(!fs.existsSync(path.join(store, oldDir)), 'the old index is removed once its grace is over');
   });
 

@@ -104,7 +104,76 @@ describe('reliability under concurrency and faults', function () {
     assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
   });
 
-  it('a worker dying on one file fails that file alone, after a second try on its own (issue 12, item 3)', async () => {
+  it('a file whose run batch and save batch come back before one write is written once, not twice (found by the chaos test)', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, { ...smallFiles(3, 'other'), 'f.js': 'function savedTwice(value) {\n  return value + 1;\n}\n' });
+    const storeDir = tempDir('store');
+    const target = path.join(ws, 'f.js');
+    // The run's batch with f.js is held until the save's batch for f.js is computed too; then the
+    // run's is recorded (a background batch: not written yet), and the save's right after it, so
+    // both outcomes reach the writer in one write.
+    let runBatchStarted!: () => void;
+    const started = new Promise<void>((r) => (runBatchStarted = r));
+    let saveComputed!: () => void;
+    const saveReady = new Promise<void>((r) => (saveComputed = r));
+    let seen = 0;
+    const restore = patchRun(async (run, task) => {
+      if (!task.files.some((f) => f.path === 'f.js')) return run(task);
+      const first = seen++ === 0;
+      if (first) runBatchStarted();
+      const result = await run(task);
+      if (first) await saveReady;
+      else {
+        saveComputed();
+        await sleep(100);
+      }
+      return result;
+    });
+    try {
+      await withIndexer(ws, storeDir, async (ix) => {
+        const run = ix.index();
+        await started;
+        await Promise.all([run, ix.update([target])]);
+      });
+    } finally {
+      restore();
+    }
+    assert.equal(seen, 2, 'the run and the save each had a batch with f.js');
+    const clean = tempDir('store');
+    await withIndexer(ws, clean, (ix) => ix.index());
+    assert.deepEqual(await snapshot(storeDir), await snapshot(clean));
+  });
+
+  it('close() waits for a stats read of the store under way before it closes the table', async () => {
+    const ws = tempDir('ws');
+    writeTree(ws, smallFiles(3, 'stats'));
+    const storeDir = tempDir('store');
+    const ix = await open(ws, storeDir);
+    await ix.index();
+    const store = (ix as unknown as { store: { count(): Promise<number>; close(): void } }).store;
+    const count = store.count.bind(store);
+    const closeTable = store.close.bind(store);
+    let counting = false;
+    let closedMidRead = false;
+    store.count = async () => {
+      counting = true;
+      await sleep(300);
+      const n = await count();
+      counting = false;
+      return n;
+    };
+    store.close = () => {
+      closedMidRead ||= counting;
+      closeTable();
+    };
+    const stats = ix.stats(); // the extension's stats timer, as a window closes
+    await ix.close();
+    assert.equal(closedMidRead, false, 'the table was closed under a read');
+    assert.equal((await stats).chunks, 3);
+    await assert.rejects(ix.stats(), (err: unknown) => SemindexError.is(err, 'CLOSED'));
+  });
+
+    it('a worker dying on one file fails that file alone, after a second try on its own (issue 12, item 3)', async () => {
     const ws = tempDir('ws');
     writeTree(ws, { ...smallFiles(40, 'good'), 'poison.js': 'function poison() {}\n' });
     // What Piscina's run() gives when the thread holding the task dies of its heap limit.

@@ -292,15 +292,26 @@ describe('single folder: the extension in a real VS Code', function () {
     assert.equal(state().chunks, chunks);
   });
 
-  // A search running while the index is reopened holds it open until it answers (ctx.ts closeEngine).
-  it('keeps answering searches while the index is reopened for a settings change', async () => {
-    const errors: string[] = [];
+  // A search running while the index is reopened holds it open until it answers (ctx.ts closeEngine);
+  // one asked while it is closed waits for the reopen. Every one must answer, and answer right.
+  it('keeps answering searches while the index is reopened for a settings change (issue 12: reopen under continuous searching)', async () => {
+    const failures: string[] = [];
     let searches = 0;
+    let whileClosed = 0;
+    const engines = new Set<Indexer>();
     let stop = false;
     const searching = (async () => {
       while (!stop) {
         searches++;
-        await search('ParseHTTPHeader', { mode: 'bm25' }).then(undefined, (err: Error) => errors.push(err.message));
+        const open = api.indexer();
+        if (open) engines.add(open);
+        try {
+          const hits = await search('ParseHTTPHeader', { mode: 'bm25' });
+          if (hits[0]?.path !== 'src/http/headers.go') failures.push(`${hits.length} hits, the first ${hits[0]?.path ?? 'none'}`);
+          else if (!open) whileClosed++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
       }
     })();
     try {
@@ -312,7 +323,10 @@ describe('single folder: the extension in a real VS Code', function () {
       stop = true;
       await searching;
     }
-    assert.deepEqual(errors, [], `${errors.length} of ${searches} searches failed`);
+    assert.deepEqual(failures, [], `${failures.length} of ${searches} searches failed`);
+    assert.ok(engines.size >= 5, `the index was reopened four times (${engines.size} engines seen)`);
+    assert.ok(whileClosed > 0, `some searches were asked while the index was closed for a reopen (${whileClosed} of ${searches})`);
+    console.log(`      ${searches} searches during 4 reopens, ${whileClosed} of them asked while the index was closed; none failed`);
   });
 
   it('applies settings: semindex.respectGitignore off indexes .gitignore\'d files', async () => {
@@ -386,7 +400,8 @@ describe('single folder: the extension in a real VS Code', function () {
       assert.ok(counting.length > 0, `the run showed its progress: ${log()}`);
       // The engine's clock starts after the command did: a text read within 3 s of it is from < 3 s into the run.
       const early = seen.filter((s) => s.ms < 3000);
-      assert.ok(early.some((s) => /Semindex: [\d,]+\/[\d,]+ files$/.test(s.text)), `counts without rate or ETA early on: ${log()}`);
+      // On a loaded machine the scan alone can take 3 s: then there is no early count to look at.
+      if (counting[0].ms < 2500) assert.ok(early.some((s) => /Semindex: [\d,]+\/[\d,]+ files$/.test(s.text)), `counts without rate or ETA early on: ${log()}`);
       assert.deepEqual(early.filter((s) => /ETA|files\/s/.test(s.text)), [], `no rate or ETA in the first 3 s: ${log()}`);
       const ended = seen.find((s) => /files, [\d,]+ chunks/.test(s.text))?.ms ?? Infinity;
       // Once there is something to go on, they appear (unless the run was over by then).

@@ -16,6 +16,8 @@ const VSIX = path.join(REPO_ROOT, 'semindex-linux-x64.vsix');
 const ARROW = path.join(REPO_ROOT, 'node_modules/apache-arrow');
 const COPIES = 4;
 const WAIT = 90_000;
+/** "At once" after a reload: at most the old extension host's last batch, never its lease (30 s) or the lock wait (15 s). */
+const OPEN_AT_ONCE_MS = 5_000;
 /** Numbers as the extension shows them for code-server's display language, en (src/extension/format.ts): 13616 → "13,616". */
 const count = (n) => n.toLocaleString('en-US');
 
@@ -128,6 +130,12 @@ describe('packaged extension: reload while indexing', function () {
       return logs.length > logsBefore && /indexing done: /.test(last.text) && last;
     }, 'the resumed run in the new extension host\'s log');
     assert.match(after.text, /indexOnStartup: bringing the existing index up to date/);
+    // The new extension host took the store over at once (issue 12): the old one let go of the lock
+    // as it shut down (after its last write, before any fold), or is gone — the new one did not
+    // wait for it (or waited less than OPEN_AT_ONCE_MS for its last batch, never the old lease's 30 s).
+    const lock = /opened the index in .*; store lock: (free|taken over from a writer that is gone|waited (\d+) ms for the previous writer);/.exec(after.text);
+    assert.ok(lock, `the new extension host's log says how it took the store lock:\n${after.text.slice(0, 2000)}`);
+    assert.ok(!lock[2] || Number(lock[2]) < OPEN_AT_ONCE_MS, `the new extension host waited ${lock[2]} ms for the old one's lock`);
     const [, files, indexed, unchanged, skipped, failed, , chunks] = /indexing done: (\d+) files — (\d+) indexed, (\d+) unchanged, (\d+) skipped, (\d+) failed, (\d+) removed; (\d+) chunks/.exec(after.text).map(Number);
     assert.equal(files, reference.files);
     assert.equal(chunks, reference.chunks);
@@ -135,7 +143,7 @@ describe('packaged extension: reload while indexing', function () {
     assert.ok(unchanged > 0, `files indexed before the reload are kept (${unchanged} unchanged, ${doneBefore} were done when the reload was asked for)`);
     assert.equal(indexed + unchanged + skipped, files, after.text);
     assert.ok(indexed < files, `the resumed run did not start over (${indexed} of ${files} indexed)`);
-    console.log(`      reload at ${doneBefore}/${total} files; after the reload: ${indexed} indexed, ${unchanged} unchanged; ${chunks} chunks`);
+    console.log(`      reload at ${doneBefore}/${total} files; the new host's store lock: ${lock[1]}; after the reload: ${indexed} indexed, ${unchanged} unchanged; ${chunks} chunks`);
   });
 
 });

@@ -38,6 +38,18 @@ async function recordStatusTexts(page) {
   return () => page.evaluate(() => /** @type {any} */ (window).__semindexStatus.slice());
 }
 
+/** Empties the box and presses ↑ until it shows `last` (the history arrives from the extension). */
+async function recallLast(query, last) {
+  const end = Date.now() + WAIT;
+  for (;;) {
+    await query.fill('');
+    await query.press('ArrowUp');
+    if ((await query.inputValue()) === last) return;
+    assert.ok(Date.now() < end, `↑ recalls "${last}" (box: "${await query.inputValue()}")`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 describe('packaged extension (.vsix) in code-server', function () {
   this.timeout(240_000);
   let session;
@@ -205,9 +217,9 @@ describe('packaged extension (.vsix) in code-server', function () {
     await query.fill(last);
     await query.press('Enter'); // settled on: kept in the workspace's history
     await view.locator('#results [role=option]').first().filter({ hasText: 'crc32.c' }).waitFor({ timeout: WAIT });
-    await query.fill('');
-    await query.press('ArrowUp');
-    assert.equal(await query.inputValue(), last);
+    // The page learns the new history from the extension's reply to `remember` (workspaceState is
+    // written first): on a loaded machine ↑ can come before it, so try until it has (as below).
+    await recallLast(query, last);
 
     // Hidden and shown again, the page reloads: the history comes back from the extension (workspaceState).
     await runCommand(page, 'View: Toggle Primary Side Bar Visibility', { timeoutMs: WAIT });
@@ -217,14 +229,7 @@ describe('packaged extension (.vsix) in code-server', function () {
     query = view.locator('#query');
     await query.waitFor({ state: 'visible', timeout: WAIT });
     // The history reaches a fresh page just after it says ready: try until it has.
-    const end = Date.now() + WAIT;
-    for (;;) {
-      await query.fill('');
-      await query.press('ArrowUp');
-      if ((await query.inputValue()) === last) break;
-      assert.ok(Date.now() < end, `↑ recalls "${last}" after the reload (box: "${await query.inputValue()}")`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await recallLast(query, last);
   });
 
   it('shows phase, counts, health and skipped files in the progress view; its buttons work', async () => {
