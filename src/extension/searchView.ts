@@ -4,15 +4,21 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { HISTORY_KEY, readHistory, remember } from './history';
-import { type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
+import { LANGUAGE_IDS } from '../indexer/languages';
+import type { SearchResult } from '../indexer/search';
+import { type SearchViewPrefs, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
-import { coverageText, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
+import { engineFilters } from './searchFilters';
+import { coverageText, copiedLocation, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
 import { mediaPage, searchViewBody } from './webviewHtml';
 
 /** Results per query: enough to scroll through, few enough to render instantly. */
 const RESULTS = 30;
 /** Asked for beyond RESULTS when finding code like a selection: the hits at the selection itself are dropped here. */
 const SELECTION_SLACK = 10;
+/** Where the panel's view choices are kept (globalState: a way of reading results, not a workspace's). */
+const PREFS_KEY = 'semindex.searchView.prefs';
+const DEFAULT_PREFS: SearchViewPrefs = { grouped: true, filtersShown: false };
 
 export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'semindex.searchView';
@@ -24,6 +30,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   /** A seed or find-similar for the page, held until it is ready (the view may be opening). */
   private pending: Extract<SearchViewUpdate, { type: 'seed' | 'findSimilar' }> | undefined;
   private lastStatus = '';
+  /** The results last sent to the page, by their seq: `open` and `copy` name one by its index. */
+  private shown: { seq: number; results: SearchResult[] } = { seq: -1, results: [] };
   private readonly stateListener: vscode.Disposable;
 
   constructor(
@@ -31,6 +39,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     private readonly ctx: Ctx,
     /** The workspace's Memento (context.workspaceState): the query history belongs to the workspace. */
     private readonly store: vscode.Memento,
+    /** The user's Memento (context.globalState): how the panel shows results. */
+    private readonly prefsStore: vscode.Memento,
   ) {
     this.stateListener = ctx.onDidChange(() => this.postStatus());
   }
@@ -84,6 +94,7 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         this.lastStatus = '';
         this.postStatus();
         this.postHistory();
+        this.post({ type: 'prefs', ...this.prefs(), languages: LANGUAGE_IDS });
         this.flushPending();
         return;
       case 'search':
@@ -92,8 +103,18 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'similar':
         void this.runSimilar(msg);
         return;
-      case 'open':
-        void openResult(this.ctx, msg.root, msg.path, msg.startLine, msg.endLine);
+      case 'open': {
+        const r = this.result(msg.seq, msg.index);
+        if (r) void openResult(this.ctx, r.root, r.path, r.startLine, r.endLine, { toSide: msg.toSide });
+        return;
+      }
+      case 'copy': {
+        const r = this.result(msg.seq, msg.index);
+        if (r) void vscode.env.clipboard.writeText(copiedLocation(r, this.ctx.state().multiRoot));
+        return;
+      }
+      case 'prefs':
+        void this.prefsStore.update(PREFS_KEY, { grouped: msg.grouped, filtersShown: msg.filtersShown });
         return;
       case 'remember':
         void this.store.update(HISTORY_KEY, remember(this.history(), msg.query)).then(() => this.postHistory());
@@ -109,8 +130,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   private async runSearch(msg: Extract<SearchViewRequest, { type: 'search' }>): Promise<void> {
     const t0 = performance.now();
     try {
-      const results = msg.query.trim() ? await this.ctx.search(msg.query, { k: RESULTS, mode: engineMode(msg.mode) }) : [];
+      const results = msg.query.trim() ? await this.ctx.search(msg.query, { k: RESULTS, mode: engineMode(msg.mode), ...engineFilters(msg) }) : [];
       const state = this.ctx.state();
+      this.shown = { seq: msg.seq, results };
       this.post({
         type: 'results',
         seq: msg.seq,
@@ -131,8 +153,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     const { target } = msg;
     try {
       const k = RESULTS + (target.kind === 'code' && target.from ? SELECTION_SLACK : 0);
-      const results = withoutSource(await this.ctx.similar(engineTarget(target), { k, mode: engineMode(msg.mode) }), target).slice(0, RESULTS);
+      const results = withoutSource(await this.ctx.similar(engineTarget(target), { k, mode: engineMode(msg.mode), ...engineFilters(msg) }), target).slice(0, RESULTS);
       const state = this.ctx.state();
+      this.shown = { seq: msg.seq, results };
       this.post({
         type: 'results',
         seq: msg.seq,
@@ -157,6 +180,19 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     if (key === this.lastStatus) return;
     this.lastStatus = key;
     this.post({ type: 'status', status });
+  }
+
+  /** Result `index` of the results answering `seq`, if those are still the ones shown. */
+  private result(seq: number, index: number): SearchResult | undefined {
+    return this.shown.seq === seq ? this.shown.results[index] : undefined;
+  }
+
+  private prefs(): SearchViewPrefs {
+    const saved = this.prefsStore.get<Partial<SearchViewPrefs>>(PREFS_KEY) ?? {};
+    return {
+      grouped: typeof saved.grouped === 'boolean' ? saved.grouped : DEFAULT_PREFS.grouped,
+      filtersShown: typeof saved.filtersShown === 'boolean' ? saved.filtersShown : DEFAULT_PREFS.filtersShown,
+    };
   }
 
   private history(): string[] {

@@ -8,7 +8,17 @@ describe('extension webview messages', () => {
   it('accepts well-formed search view messages', () => {
     assert.deepEqual(parseSearchViewRequest({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseSearchViewRequest({ type: 'search', seq: 3, query: 'parse config', mode: 'semantic', extra: 1 }), { type: 'search', seq: 3, query: 'parse config', mode: 'semantic' });
-    assert.deepEqual(parseSearchViewRequest({ type: 'open', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 }), { type: 'open', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 });
+    assert.deepEqual(
+      parseSearchViewRequest({ type: 'search', seq: 4, query: 'q', mode: 'hybrid', include: 'src, ./lib', exclude: '', language: 'go' }),
+      { type: 'search', seq: 4, query: 'q', mode: 'hybrid', include: 'src, ./lib', language: 'go' },
+      'filters: only the ones set are kept',
+    );
+    const span = { kind: 'span', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 };
+    assert.deepEqual(parseSearchViewRequest({ type: 'similar', seq: 5, target: span, mode: 'hybrid', exclude: 'test' }), { type: 'similar', seq: 5, target: span, mode: 'hybrid', exclude: 'test' });
+    // Results are named by their index into the host's list for that seq: the page sends no path.
+    assert.deepEqual(parseSearchViewRequest({ type: 'open', seq: 2, index: 3, toSide: true }), { type: 'open', seq: 2, index: 3, toSide: true });
+    assert.deepEqual(parseSearchViewRequest({ type: 'copy', seq: 2, index: 0 }), { type: 'copy', seq: 2, index: 0 });
+    assert.deepEqual(parseSearchViewRequest({ type: 'prefs', grouped: false, filtersShown: true }), { type: 'prefs', grouped: false, filtersShown: true });
     assert.deepEqual(parseSearchViewRequest({ type: 'run', command: 'index' }), { type: 'run', command: 'index' });
     assert.deepEqual(parseSearchViewRequest({ type: 'remember', query: 'parse config' }), { type: 'remember', query: 'parse config' });
   });
@@ -22,11 +32,16 @@ describe('extension webview messages', () => {
       { type: 'search', seq: '1', query: 'q', mode: 'hybrid' },
       { type: 'search', seq: 1, query: 'q'.repeat(1001), mode: 'hybrid' },
       { type: 'search', seq: 1, query: 'q', mode: 'vector' },
-      { type: 'open', root: 'app', path: 'a.ts', startLine: 0, endLine: 1 },
-      { type: 'open', root: 'app', path: 'a.ts', startLine: 5, endLine: 2 },
-      { type: 'open', root: 'app', path: 'a.ts', startLine: 1.5, endLine: 2 },
-      { type: 'open', root: 'app', path: '', startLine: 1, endLine: 1 },
-      { type: 'open', root: {}, path: 'a.ts', startLine: 1, endLine: 1 },
+      { type: 'search', seq: 1, query: 'q', mode: 'hybrid', include: ['src'] },
+      { type: 'search', seq: 1, query: 'q', mode: 'hybrid', exclude: 'x'.repeat(1001) },
+      { type: 'search', seq: 1, query: 'q', mode: 'hybrid', language: 'x'.repeat(65) },
+      { type: 'open', root: 'app', path: 'a.ts', startLine: 1, endLine: 1 },
+      { type: 'open', seq: 1, index: -1, toSide: false },
+      { type: 'open', seq: 1, index: 1.5, toSide: false },
+      { type: 'open', seq: 1, index: 0, toSide: 'yes' },
+      { type: 'open', seq: '1', index: 0, toSide: false },
+      { type: 'copy', seq: 1 },
+      { type: 'prefs', grouped: 1, filtersShown: true },
       { type: 'run', command: 'workbench.action.terminal.new' },
       { type: 'remember', query: '  ' },
       { type: 'remember', query: 'q'.repeat(1001) },
