@@ -410,6 +410,9 @@
       select(item);
       open(i, e.altKey || e.ctrlKey || e.metaKey);
     });
+    // VS Code's webview context menu (package.json menus.webview/context) passes this to its commands.
+    item.dataset.vscodeContext = JSON.stringify({ webviewSection: 'result', resultSeq: resultsSeq, resultIndex: i, preventDefaultContextMenuItems: true });
+    item.addEventListener('contextmenu', () => select(item));
     return item;
   }
 

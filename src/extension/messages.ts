@@ -225,6 +225,16 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
   }
 }
 
+/**
+ * The result a row's context menu was opened on: its data-vscode-context, which VS Code hands to
+ * the menu's command as written by the page ({ webviewSection: 'result', resultSeq, resultIndex }).
+ */
+export function parseResultContext(context: unknown): { seq: number; index: number } | undefined {
+  const m = asObject(context);
+  if (!m || m.webviewSection !== 'result' || !Number.isSafeInteger(m.resultSeq) || !index(m.resultIndex)) return undefined;
+  return { seq: m.resultSeq as number, index: m.resultIndex };
+}
+
 export function parseProgressPanelRequest(msg: unknown): ProgressPanelRequest | undefined {
   const m = asObject(msg);
   switch (m?.type) {

@@ -6,7 +6,7 @@ import type { Ctx } from './ctx';
 import { HISTORY_KEY, readHistory, remember } from './history';
 import { LANGUAGE_IDS } from '../indexer/languages';
 import type { SearchResult } from '../indexer/search';
-import { type SearchViewPrefs, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
+import { type SearchViewPrefs, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseResultContext, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
 import { engineFilters } from './searchFilters';
 import { coverageText, copiedLocation, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
@@ -19,6 +19,8 @@ const SELECTION_SLACK = 10;
 /** Where the panel's view choices are kept (globalState: a way of reading results, not a workspace's). */
 const PREFS_KEY = 'semindex.searchView.prefs';
 const DEFAULT_PREFS: SearchViewPrefs = { grouped: true, filtersShown: false };
+
+type ResultAction = 'open' | 'openToSide' | 'copy' | 'findSimilar';
 
 export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'semindex.searchView';
@@ -103,16 +105,12 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'similar':
         void this.runSimilar(msg);
         return;
-      case 'open': {
-        const r = this.result(msg.seq, msg.index);
-        if (r) void openResult(this.ctx, r.root, r.path, r.startLine, r.endLine, { toSide: msg.toSide });
+      case 'open':
+        this.act(msg.toSide ? 'openToSide' : 'open', this.result(msg.seq, msg.index));
         return;
-      }
-      case 'copy': {
-        const r = this.result(msg.seq, msg.index);
-        if (r) void vscode.env.clipboard.writeText(copiedLocation(r, this.ctx.state().multiRoot));
+      case 'copy':
+        this.act('copy', this.result(msg.seq, msg.index));
         return;
-      }
       case 'prefs':
         void this.prefsStore.update(PREFS_KEY, { grouped: msg.grouped, filtersShown: msg.filtersShown });
         return;
@@ -180,6 +178,31 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     if (key === this.lastStatus) return;
     this.lastStatus = key;
     this.post({ type: 'status', status });
+  }
+
+  /** A command from a result's context menu; `context` is the row's data-vscode-context (untrusted). */
+  resultAction(action: Exclude<ResultAction, 'open'>, context: unknown): void {
+    const ref = parseResultContext(context);
+    this.act(action, ref && this.result(ref.seq, ref.index));
+  }
+
+  private act(action: ResultAction, r: SearchResult | undefined): void {
+    if (!r) return;
+    const multiRoot = this.ctx.state().multiRoot;
+    switch (action) {
+      case 'open':
+      case 'openToSide':
+        void openResult(this.ctx, r.root, r.path, r.startLine, r.endLine, { toSide: action === 'openToSide' });
+        return;
+      case 'copy':
+        void vscode.env.clipboard.writeText(copiedLocation(r, multiRoot));
+        return;
+      case 'findSimilar': {
+        const target: SimilarViewTarget = { kind: 'span', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine };
+        this.findSimilar(target, spanLabel(target, multiRoot));
+        return;
+      }
+    }
   }
 
   /** Result `index` of the results answering `seq`, if those are still the ones shown. */

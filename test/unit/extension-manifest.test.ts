@@ -121,6 +121,17 @@ describe('extension manifest', () => {
     assert.match(ignore, /^!docs\/images\/\*\.png$/m);
   });
 
+  it('puts open to the side, copy path:line and find similar in a result\'s context menu, and not in the palette', () => {
+    const ids = ['semindex.openResultToSide', 'semindex.copyResultLocation', 'semindex.findSimilarToResult'];
+    const menu = pkg.contributes.menus['webview/context'] as { command: string; when: string }[];
+    assert.deepEqual(menu.map((m) => m.command), ids);
+    for (const m of menu) assert.equal(m.when, "webviewId == 'semindex.searchView' && webviewSection == 'result'");
+    const palette = pkg.contributes.menus.commandPalette as { command: string; when: string }[];
+    for (const id of ids) assert.equal(palette.find((m) => m.command === id)?.when, 'false', id);
+    // The page writes the section the clause names.
+    assert.match(fs.readFileSync(path.join(repoRoot, 'media/search.js'), 'utf8'), /webviewSection: 'result', resultSeq: resultsSeq, resultIndex: i/);
+  });
+
   it('pins the snippet highlighter to an exact version', () => {
     assert.match(pkg.dependencies.prismjs, /^\d+\.\d+\.\d+$/);
   });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { SearchResult } from '../../src/indexer/search';
-import { MAX_SIMILAR_CODE, engineMode, parseProgressPanelRequest, parseSearchViewRequest } from '../../src/extension/messages';
+import { MAX_SIMILAR_CODE, engineMode, parseProgressPanelRequest, parseResultContext, parseSearchViewRequest } from '../../src/extension/messages';
 import { engineTarget, selectionLines, spanLabel, withoutSource } from '../../src/extension/searchModel';
 import { HISTORY_MAX, readHistory, remember } from '../../src/extension/history';
 
@@ -21,6 +21,13 @@ describe('extension webview messages', () => {
     assert.deepEqual(parseSearchViewRequest({ type: 'prefs', grouped: false, filtersShown: true }), { type: 'prefs', grouped: false, filtersShown: true });
     assert.deepEqual(parseSearchViewRequest({ type: 'run', command: 'index' }), { type: 'run', command: 'index' });
     assert.deepEqual(parseSearchViewRequest({ type: 'remember', query: 'parse config' }), { type: 'remember', query: 'parse config' });
+  });
+
+  it('reads a result context menu\'s row context, and nothing else', () => {
+    assert.deepEqual(parseResultContext({ webviewSection: 'result', resultSeq: 4, resultIndex: 2, preventDefaultContextMenuItems: true }), { seq: 4, index: 2 });
+    for (const bad of [undefined, null, 'result', { webviewSection: 'other', resultSeq: 4, resultIndex: 2 }, { webviewSection: 'result', resultSeq: 4 }, { webviewSection: 'result', resultSeq: '4', resultIndex: 2 }, { webviewSection: 'result', resultSeq: 4, resultIndex: -1 }]) {
+      assert.equal(parseResultContext(bad), undefined, JSON.stringify(bad));
+    }
   });
 
   it('ignores unknown types and malformed fields', () => {

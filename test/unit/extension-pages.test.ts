@@ -384,6 +384,8 @@ describe('extension webview pages (headless Chromium)', function () {
       ],
     );
     assert.equal(await page.textContent('#status'), 'Copied src/a.py:1');
+    // The row's context for VS Code's webview context menu names it by seq and index.
+    assert.deepEqual(JSON.parse((await page.getAttribute('#result-2', 'data-vscode-context'))!), { webviewSection: 'result', resultSeq: seq, resultIndex: 2, preventDefaultContextMenuItems: true });
 
     // The flat list on the toggle: rank order, the file on every row; the choice goes to the extension.
     await clearPosted(page);

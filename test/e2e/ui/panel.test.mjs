@@ -154,7 +154,7 @@ describe('search panel (packaged extension in code-server)', function () {
     await view.locator('#toggle-filters').click();
   });
 
-  it('Ctrl+Enter opens a result to the side; Shift+Alt+C copies its path:line', async () => {
+  it('Ctrl+Enter opens a result to the side; Shift+Alt+C and the context menu copy path:line', async () => {
     await search(view, 'edit distance between two strings');
     await view.locator('#query').press('ArrowDown');
     await view.locator('#result-0[aria-selected=true]').waitFor({ timeout: WAIT });
@@ -171,6 +171,15 @@ describe('search panel (packaged extension in code-server)', function () {
       return text === `src/text/levenshtein.py:${line}` && text;
     }, 'the clipboard holds path:line');
     assert.equal(copied, `src/text/levenshtein.py:${line}`);
+
+    // The row's context menu (VS Code's webview/context menu): Copy Path:Line of another result.
+    const second = (await view.locator('#result-1').getAttribute('aria-label')) ?? '';
+    const [, secondPath, secondLine] = /(?:^|, )([^,]+), lines (\d+)/.exec(second);
+    await view.locator('#result-1').click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    for (const item of ['Open to the Side', 'Find Similar Code']) await menu.locator('.action-label', { hasText: item }).waitFor({ timeout: WAIT });
+    await menu.locator('.action-label', { hasText: 'Copy Path:Line' }).click();
+    await until(async () => (await page.evaluate(() => navigator.clipboard.readText()).catch(() => '')) === `${secondPath}:${secondLine}`, `the clipboard holds ${secondPath}:${secondLine}`);
   });
 
   it('shows the flat ranked list on the toggle, remembered after the view reloads', async () => {
