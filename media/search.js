@@ -753,6 +753,8 @@
       case 'results':
         if (msg.seq !== seq) return; // an older query's answer
         document.body.classList.remove('searching');
+        // A new question starts with every file unfolded; the same one searched again (indexing moved on) keeps them.
+        if ((similar ? '' : msg.query.trim()) !== shown.query || similar !== shown.similar) collapsed.clear();
         shown = { query: similar ? '' : msg.query.trim(), similar, coverageText: String(msg.coverageText || ''), error: '', filtered: Object.keys(filterValues()).length > 0 };
         setResults(Array.isArray(msg.results) ? msg.results : [], msg.seq);
         // Find similar from a row left the keyboard in the list: the new results take the selection.

@@ -397,6 +397,19 @@ describe('extension webview pages (headless Chromium)', function () {
     // A page that loads with the remembered choice shows it.
     await send(page, { type: 'prefs', grouped: true, filtersShown: false, languages: [] });
     assert.equal(await page.locator('#results .file-group').count(), 2);
+    // Folds last while the same query is searched again, and go with a new one.
+    await page.click('#file-0');
+    assert.equal(await page.getAttribute('#file-0', 'aria-expanded'), 'false');
+    await page.press('#query', 'Enter');
+    const again = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq: again, query: 'best', results: hits, coverageText: '', ms: 1 });
+    await page.locator(`#results[aria-label]`).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getAttribute('#file-0', 'aria-expanded'), 'false', 'the same query: still folded');
+    await page.fill('#query', 'other');
+    await page.press('#query', 'Enter');
+    const other = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq: other, query: 'other', results: hits, coverageText: '', ms: 1 });
+    await page.locator('#file-0[aria-expanded=true]').waitFor({ timeout: 10_000 });
     await page.close();
   });
 
