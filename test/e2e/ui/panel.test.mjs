@@ -31,8 +31,11 @@ async function until(fn, what, timeout = WAIT) {
   }
 }
 
-/** Types a query and waits for its results (the status line says how many). */
+/** Types a query and waits for its results (the status line says how many); the last ones are cleared first, so they cannot pass for the new ones. */
 async function search(view, query) {
+  await view.locator('#query').fill('');
+  await view.locator('#query').press('Enter');
+  await until(async () => (await view.locator('#results [role=option]').count()) === 0, 'the results cleared');
   await view.locator('#query').fill(query);
   await view.locator('#query').press('Enter');
   await view.locator('#status', { hasText: /^\d+ results?/ }).waitFor({ timeout: WAIT });
@@ -158,6 +161,7 @@ describe('search panel (packaged extension in code-server)', function () {
     await search(view, 'edit distance between two strings');
     await view.locator('#query').press('ArrowDown');
     await view.locator('#result-0[aria-selected=true]').waitFor({ timeout: WAIT });
+    await until(() => view.locator('#results').evaluate((el) => el === document.activeElement), 'the list has the keyboard');
     await view.locator('#results').press('Control+Enter');
     await page.locator('.editor-group-container').nth(1).waitFor({ timeout: WAIT });
     await page.locator('.editor-group-container.active .tab.active', { hasText: 'levenshtein.py' }).waitFor({ timeout: WAIT });
@@ -178,7 +182,11 @@ describe('search panel (packaged extension in code-server)', function () {
     await view.locator('#result-1').click({ button: 'right' });
     const menu = page.locator('.context-view .monaco-menu');
     for (const item of ['Open to the Side', 'Find Similar Code']) await menu.locator('.action-label', { hasText: item }).waitFor({ timeout: WAIT });
-    await menu.locator('.action-label', { hasText: 'Copy Path:Line' }).click();
+    // A menu ignores a click that comes too soon after it opened (a busy machine): click until it closes.
+    await until(async () => {
+      await menu.locator('.action-label', { hasText: 'Copy Path:Line' }).click({ timeout: 5000 }).catch(() => {});
+      return menu.waitFor({ state: 'hidden', timeout: 2000 }).then(() => true, () => false);
+    }, 'the context menu to take the click');
     await until(async () => (await page.evaluate(() => navigator.clipboard.readText()).catch(() => '')) === `${secondPath}:${secondLine}`, `the clipboard holds ${secondPath}:${secondLine}`);
   });
 
