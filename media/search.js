@@ -7,10 +7,15 @@
   const vscode = acquireVsCodeApi();
   const DEBOUNCE_MS = 250;
   const MODES = ['hybrid', 'semantic', 'keyword'];
+  /** Syntax token classes the host sends (src/extension/syntax.ts TOKEN_CLASSES); anything else is plain text. */
+  const TOKEN_CLASSES = new Set(['keyword', 'string', 'comment', 'number', 'function', 'type', 'operator', 'punctuation', 'constant', 'property', 'tag', 'attr', 'regex', 'variable']);
+  /** Filter fields: the search message's field for each input. */
+  const FILTERS = /** @type {const} */ (['include', 'exclude', 'language']);
 
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   const queryEl = /** @type {HTMLInputElement} */ ($('query'));
   const statusEl = $('status');
+  const noticeEl = $('notice');
   const emptyEl = $('empty');
   const emptyText = $('empty-text');
   const emptyAction = /** @type {HTMLButtonElement} */ ($('empty-action'));
@@ -19,6 +24,15 @@
   const similarEl = $('similar');
   const similarLabel = $('similar-label');
   const similarClear = $('similar-clear');
+  const filtersEl = $('filters');
+  const filtersToggle = $('toggle-filters');
+  const groupedToggle = $('toggle-grouped');
+  const languageEl = /** @type {HTMLSelectElement} */ ($('language'));
+  const filterEls = {
+    include: /** @type {HTMLInputElement} */ ($('include')),
+    exclude: /** @type {HTMLInputElement} */ ($('exclude')),
+    language: languageEl,
+  };
   const SVG = 'http://www.w3.org/2000/svg';
 
   const saved = vscode.getState() || {};
@@ -27,13 +41,20 @@
   let seq = 0;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
+  /** The results shown, best first, and the seq they answered (`open` and `copy` name one by index). */
   /** @type {any[]} */
   let results = [];
-  /** The seq of the answer `results` came with: an open names (seq, index), the extension has the rest. */
   let resultsSeq = -1;
-  let active = -1;
+  /** The selected row or file header, or null. */
+  /** @type {HTMLElement | null} */
+  let activeEl = null;
   /** @type {any} */
   let status = null;
+  /** Results under their files (a tree) or one ranked list; the filter fields shown. The extension remembers both. */
+  let grouped = typeof saved.grouped === 'boolean' ? saved.grouped : true;
+  let filtersShown = typeof saved.filtersShown === 'boolean' ? saved.filtersShown : false;
+  /** Files collapsed in the grouped view, by "root\0path". */
+  const collapsed = new Set();
   /**
    * "Find similar" in place of a query: { target (sent back to the extension as it came),
    * label ("src/a.ts:3-9", "the selection"), back (the query the box had before) }, or null.
@@ -44,7 +65,7 @@
       ? { target: saved.similar.target, label: saved.similar.label, back: String(saved.similar.back || '') }
       : null;
   /** What the last results were: their query or find-similar, and how much of the workspace they covered. */
-  let shown = { query: '', similar: /** @type {typeof similar} */ (null), coverageText: '', error: '' };
+  let shown = { query: '', similar: /** @type {typeof similar} */ (null), coverageText: '', error: '', filtered: false };
   /** Earlier queries of this workspace, oldest first (from the extension). */
   /** @type {string[]} */
   let history = [];
@@ -52,9 +73,33 @@
   let historyAt = -1;
 
   queryEl.value = typeof saved.query === 'string' ? saved.query : '';
+  const savedFilters = saved.filters && typeof saved.filters === 'object' ? saved.filters : {};
+  for (const key of FILTERS) {
+    const v = savedFilters[key];
+    if (typeof v !== 'string' || !v) continue;
+    if (key === 'language') addLanguageOption(v);
+    filterEls[key].value = v;
+  }
 
   function persist() {
-    vscode.setState({ query: queryEl.value, mode, similar });
+    vscode.setState({ query: queryEl.value, mode, similar, filters: filterValues(), grouped, filtersShown });
+  }
+
+  /** The filters set (only non-empty ones: an unfiltered search message is as it always was). */
+  function filterValues() {
+    /** @type {Record<string, string>} */
+    const out = {};
+    for (const key of FILTERS) if (filterEls[key].value.trim()) out[key] = filterEls[key].value;
+    return out;
+  }
+
+  /** @param {string} id */
+  function addLanguageOption(id) {
+    if ([...languageEl.options].some((o) => o.value === id)) return;
+    const option = document.createElement('option');
+    option.value = id;
+    option.textContent = id;
+    languageEl.append(option);
   }
 
   /** Enters (or with null leaves) find-similar: the header replaces the query, which comes back after. */
@@ -79,18 +124,18 @@
     seq++;
     if (similar) {
       document.body.classList.add('searching');
-      vscode.postMessage({ type: 'similar', seq, target: similar.target, mode });
+      vscode.postMessage({ type: 'similar', seq, target: similar.target, mode, ...filterValues() });
       return;
     }
     if (!query) {
       document.body.classList.remove('searching');
-      shown = { query: '', similar: null, coverageText: '', error: '' };
-      setResults([]);
+      shown = { query: '', similar: null, coverageText: '', error: '', filtered: false };
+      setResults([], -1);
       render();
       return;
     }
     document.body.classList.add('searching');
-    vscode.postMessage({ type: 'search', seq, query, mode });
+    vscode.postMessage({ type: 'search', seq, query, mode, ...filterValues() });
   }
 
   queryEl.addEventListener('input', () => {
@@ -143,8 +188,9 @@
       e.preventDefault();
       recall(historyAt + 1);
     } else if (e.key === 'ArrowDown' && results.length) {
+      // To the best result (in the grouped view: under the first file's header).
       e.preventDefault();
-      select(0);
+      select(rowOf(0));
       resultsEl.focus();
     }
   });
@@ -160,9 +206,60 @@
     });
   }
 
+  // ——— filters: files to include / exclude (the Search view's globs), language ———
+
+  for (const key of FILTERS) {
+    const el = filterEls[key];
+    el.addEventListener(key === 'language' ? 'change' : 'input', () => {
+      persist();
+      renderFilterToggle();
+      if (queryEl.value.trim() || similar) schedule();
+    });
+    el.addEventListener('keydown', (e) => {
+      if (/** @type {KeyboardEvent} */ (e).key !== 'Enter') return;
+      e.preventDefault();
+      if (queryEl.value.trim() || similar) runSearch();
+    });
+  }
+
+  filtersToggle.addEventListener('click', () => {
+    filtersShown = !filtersShown;
+    savePrefs();
+    renderFilterToggle();
+    if (filtersShown) filterEls.include.focus();
+  });
+
+  groupedToggle.addEventListener('click', () => {
+    grouped = !grouped;
+    savePrefs();
+    renderGroupedToggle();
+    const at = activeResult();
+    renderList();
+    if (at >= 0) select(rowOf(at));
+  });
+
+  function savePrefs() {
+    persist();
+    vscode.postMessage({ type: 'prefs', grouped, filtersShown });
+  }
+
+  function renderFilterToggle() {
+    filtersEl.hidden = !filtersShown;
+    filtersToggle.setAttribute('aria-expanded', String(filtersShown));
+    const set = Object.keys(filterValues()).length > 0;
+    // Hidden filters still apply: the toggle says so.
+    filtersToggle.classList.toggle('filters-set', set);
+    filtersToggle.title = `Toggle Search Details${set ? ' (filters are set)' : ''}`;
+  }
+
+  function renderGroupedToggle() {
+    groupedToggle.setAttribute('aria-pressed', String(grouped));
+    groupedToggle.title = grouped ? 'View as List' : 'View as Tree (grouped by file)';
+  }
+
   similarClear.addEventListener('click', () => {
     setSimilar(null);
-    setResults([]);
+    setResults([], -1);
     render();
     runSearch();
     queryEl.focus();
@@ -172,15 +269,94 @@
     for (const m of MODES) $(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
   }
 
-  // ——— results list: a listbox navigated with the arrow keys ———
+  // ——— results: a listbox of rows, grouped under file headers or flat, navigated with the keys ———
 
-  /** @param {any[]} list */
-  function setResults(list) {
+  /** @param {any[]} list @param {number} forSeq */
+  function setResults(list, forSeq) {
     results = list;
-    active = -1;
-    resultsEl.replaceChildren(...list.map(renderResult));
+    resultsSeq = forSeq;
+    renderList();
+  }
+
+  /** "root\0path": one file of the results. */
+  const fileKey = (/** @type {any} */ r) => `${r.root}\u0000${r.path}`;
+
+  /** The files of the results, ranked by their best hit (results come best first), hits best first. */
+  function fileGroups() {
+    /** @type {Map<string, number[]>} */
+    const groups = new Map();
+    results.forEach((r, i) => {
+      const key = fileKey(r);
+      const hits = groups.get(key);
+      if (hits) hits.push(i);
+      else groups.set(key, [i]);
+    });
+    return [...groups.entries()].map(([key, hits]) => ({ key, hits }));
+  }
+
+  function renderList() {
+    activeEl = null;
     resultsEl.removeAttribute('aria-activedescendant');
-    resultsEl.tabIndex = list.length ? 0 : -1;
+    resultsEl.tabIndex = results.length ? 0 : -1;
+    resultsEl.classList.toggle('grouped', grouped);
+    if (!grouped) {
+      resultsEl.replaceChildren(...results.map((r, i) => renderResult(r, i)));
+      return;
+    }
+    resultsEl.replaceChildren(
+      ...fileGroups().map(({ key, hits }, g) => {
+        const group = document.createElement('div');
+        group.className = 'file-group';
+        group.setAttribute('role', 'group');
+        group.dataset.key = key;
+        const head = renderFileHead(results[hits[0]], hits.length, g, key);
+        group.setAttribute('aria-labelledby', head.id);
+        const list = document.createElement('div');
+        list.className = 'file-hits';
+        list.append(...hits.map((i) => renderResult(results[i], i)));
+        group.append(head, list);
+        setCollapsed(group, collapsed.has(key));
+        return group;
+      }),
+    );
+  }
+
+  /** A file's header in the grouped view: twisty, name, folder, hit count; a click folds it. */
+  function renderFileHead(/** @type {any} */ r, /** @type {number} */ count, /** @type {number} */ g, /** @type {string} */ key) {
+    const head = document.createElement('div');
+    head.className = 'file-head';
+    head.id = `file-${g}`;
+    head.setAttribute('aria-label', `${r.path}${r.rootLabel ? ` in ${r.rootLabel}` : ''}, ${count} result${count === 1 ? '' : 's'}`);
+    const slash = r.path.lastIndexOf('/');
+    head.append(span('twisty', ''));
+    if (r.rootLabel) head.append(span('result-root', r.rootLabel));
+    head.append(span('result-file', r.path.slice(slash + 1)));
+    if (slash >= 0) head.append(span('result-dir', r.path.slice(0, slash)));
+    const badge = span('file-count', String(count));
+    badge.title = `${count} result${count === 1 ? '' : 's'} in this file`;
+    head.append(badge);
+    head.addEventListener('click', () => {
+      select(head);
+      toggleFile(key, !collapsed.has(key));
+    });
+    return head;
+  }
+
+  /** @param {HTMLElement} group @param {boolean} folded */
+  function setCollapsed(group, folded) {
+    group.classList.toggle('collapsed', folded);
+    const head = /** @type {HTMLElement} */ (group.querySelector('.file-head'));
+    head.setAttribute('aria-expanded', String(!folded));
+  }
+
+  /** Folds or unfolds a file; a selected hit inside a folded file hands the selection to its header. */
+  function toggleFile(/** @type {string} */ key, /** @type {boolean} */ fold) {
+    if (fold) collapsed.add(key);
+    else collapsed.delete(key);
+    const group = [...resultsEl.querySelectorAll('.file-group')].find((g) => /** @type {HTMLElement} */ (g).dataset.key === key);
+    if (!group) return;
+    setCollapsed(/** @type {HTMLElement} */ (group), fold);
+    if (fold && activeEl && group.contains(activeEl) && activeEl.classList.contains('result')) select(/** @type {HTMLElement} */ (group.querySelector('.file-head')));
   }
 
   /** @param {any} r @param {number} i */
@@ -188,6 +364,7 @@
     const item = document.createElement('div');
     item.className = 'result';
     item.id = `result-${i}`;
+    item.dataset.index = String(i);
     item.setAttribute('role', 'option');
     item.setAttribute('aria-selected', 'false');
     const slash = r.path.lastIndexOf('/');
@@ -201,13 +378,22 @@
 
     const head = document.createElement('div');
     head.className = 'result-head';
-    if (r.rootLabel) head.append(span('result-root', r.rootLabel));
-    head.append(span('result-file', name), span('result-lines', `:${lines}`));
-    if (dir) head.append(span('result-dir', dir));
-    head.append(similarButton(r, i));
+    if (grouped) {
+      // The file is the header above: the row says where in it, and what.
+      head.append(span('result-lines', lines));
+      if (r.symbol) head.append(span('result-kind', r.kind), span('result-symbol-name', r.symbol));
+    } else {
+      if (r.rootLabel) head.append(span('result-root', r.rootLabel));
+      head.append(span('result-file', name), span('result-lines', `:${lines}`));
+      if (dir) head.append(span('result-dir', dir));
+    }
+    const actions = document.createElement('span');
+    actions.className = 'result-actions';
+    actions.append(similarButton(r, i), copyButton(r, i));
+    head.append(actions);
     item.append(head);
 
-    if (r.symbol) {
+    if (r.symbol && !grouped) {
       const symbol = document.createElement('div');
       symbol.className = 'result-symbol';
       symbol.append(span('result-kind', r.kind), document.createTextNode(' '), span('result-symbol-name', r.symbol));
@@ -216,45 +402,64 @@
 
     const pre = document.createElement('pre');
     pre.className = 'result-snippet';
-    appendHighlighted(pre, r.snippet, r.highlights);
+    appendSnippet(pre, String(r.snippet), r.highlights, r.tokens);
     if (r.moreLines > 0) pre.append(span('result-more', `\n… ${r.moreLines} more line${r.moreLines === 1 ? '' : 's'}`));
     item.append(pre);
 
-    item.addEventListener('click', () => {
-      select(i);
-      open(i);
+    item.addEventListener('click', (e) => {
+      select(item);
+      open(i, e.altKey || e.ctrlKey || e.metaKey);
     });
+    // VS Code's webview context menu (package.json menus.webview/context) passes this to its commands.
+    item.dataset.vscodeContext = JSON.stringify({ webviewSection: 'result', resultSeq: resultsSeq, resultIndex: i, preventDefaultContextMenuItems: true });
+    item.addEventListener('contextmenu', () => select(item));
     return item;
   }
 
-  /**
-   * The row's "Find similar" action. Only the selected row's button is in the tab order (Tab from
-   * the list reaches it); Shift+Enter on the list does the same.
-   * @param {any} r @param {number} i
-   */
-  function similarButton(r, i) {
+  /** A row action button: only the selected row's are in the tab order (Tab from the list reaches them). */
+  function actionButton(/** @type {string} */ cls, /** @type {string} */ title, /** @type {string} */ label, /** @type {SVGElement} */ icon, /** @type {() => void} */ run) {
     const button = document.createElement('button');
     button.type = 'button';
-    button.className = 'result-similar';
+    button.className = `result-action ${cls}`;
     button.tabIndex = -1;
-    button.title = 'Find similar code (Shift+Enter)';
-    button.setAttribute('aria-label', `Find code similar to ${r.symbol || r.path}`);
-    // Two overlapping pages: "more like this".
+    button.title = title;
+    button.setAttribute('aria-label', label);
+    button.append(icon);
+    button.addEventListener('click', (e) => {
+      e.stopPropagation(); // not an open
+      run();
+    });
+    return button;
+  }
+
+  function icon(/** @type {[string, Record<string, number | string>][]} */ shapes) {
     const svg = document.createElementNS(SVG, 'svg');
     svg.setAttribute('viewBox', '0 0 16 16');
     svg.setAttribute('aria-hidden', 'true');
-    for (const [x, y] of [[2, 2], [6, 6]]) {
-      const rect = document.createElementNS(SVG, 'rect');
-      for (const [k, v] of Object.entries({ x, y, width: 8, height: 8, rx: 1 })) rect.setAttribute(k, String(v));
-      svg.append(rect);
+    for (const [tag, attrs] of shapes) {
+      const el = document.createElementNS(SVG, tag);
+      for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+      svg.append(el);
     }
-    button.append(svg);
-    button.addEventListener('click', (e) => {
-      e.stopPropagation(); // not an open
-      select(i);
+    return svg;
+  }
+
+  /** "Find similar" (Shift+Enter): two overlapping pages, "more like this". @param {any} r @param {number} i */
+  function similarButton(r, i) {
+    const svg = icon([['rect', { x: 2, y: 2, width: 8, height: 8, rx: 1 }], ['rect', { x: 6, y: 6, width: 8, height: 8, rx: 1 }]]);
+    return actionButton('result-similar', 'Find similar code (Shift+Enter)', `Find code similar to ${r.symbol || r.path}`, svg, () => {
+      select(rowOf(i));
       findSimilarTo(i);
     });
-    return button;
+  }
+
+  /** "Copy path:line" (Shift+Alt+C): a clipboard. @param {any} r @param {number} i */
+  function copyButton(r, i) {
+    const svg = icon([['rect', { x: 4, y: 3, width: 9, height: 11, rx: 1 }], ['path', { d: 'M6 3V2h5v1M6.5 7h4M6.5 10h4' }]]);
+    return actionButton('result-copy', 'Copy Path:Line (Shift+Alt+C)', `Copy ${r.path}:${r.startLine}`, svg, () => {
+      select(rowOf(i));
+      copy(i);
+    });
   }
 
   /** @param {string} cls @param {string} text */
@@ -265,44 +470,116 @@
     return s;
   }
 
-  /** Text with [start, end) ranges wrapped in <mark>, as text nodes only. */
-  function appendHighlighted(/** @type {HTMLElement} */ parent, /** @type {string} */ text, /** @type {[number, number][]} */ ranges) {
+  /** Valid, sorted, non-overlapping [start, end, …] ranges of a text of length n. */
+  function ranges(/** @type {unknown} */ list, /** @type {number} */ n, /** @type {boolean} */ withClass) {
+    /** @type {any[]} */
+    const out = [];
     let at = 0;
-    for (const [start, end] of Array.isArray(ranges) ? ranges : []) {
-      if (start < at || end <= start || end > text.length) continue;
-      if (start > at) parent.append(document.createTextNode(text.slice(at, start)));
-      const mark = document.createElement('mark');
-      mark.textContent = text.slice(start, end);
-      parent.append(mark);
-      at = end;
+    for (const r of Array.isArray(list) ? list : []) {
+      if (!Array.isArray(r) || !Number.isInteger(r[0]) || !Number.isInteger(r[1])) continue;
+      if (r[0] < at || r[1] <= r[0] || r[1] > n) continue;
+      if (withClass && !TOKEN_CLASSES.has(r[2])) continue;
+      out.push(r);
+      at = r[1];
     }
-    if (at < text.length) parent.append(document.createTextNode(text.slice(at)));
+    return out;
   }
 
-  /** @param {number} i */
-  function select(i) {
-    if (!results.length) return;
-    const next = Math.max(0, Math.min(results.length - 1, i));
-    if (active >= 0) {
-      resultsEl.children[active]?.setAttribute('aria-selected', 'false');
-      const before = resultsEl.children[active]?.querySelector('.result-similar');
-      if (before) /** @type {HTMLElement} */ (before).tabIndex = -1;
+  /**
+   * The snippet as text nodes: syntax tokens in <span class="tok-…">, query words in <mark> (a
+   * mark may hold several tokens, a token be cut by a mark's edge).
+   */
+  function appendSnippet(/** @type {HTMLElement} */ parent, /** @type {string} */ text, /** @type {unknown} */ highlights, /** @type {unknown} */ tokens) {
+    const marks = ranges(highlights, text.length, false);
+    const toks = ranges(tokens, text.length, true);
+    const cuts = new Set([0, text.length]);
+    for (const r of [...marks, ...toks]) cuts.add(r[0]).add(r[1]);
+    const points = [...cuts].sort((a, b) => a - b);
+    let m = 0;
+    let t = 0;
+    /** @type {HTMLElement | null} */
+    let mark = null;
+    for (let p = 0; p + 1 < points.length; p++) {
+      const [a, b] = [points[p], points[p + 1]];
+      while (m < marks.length && marks[m][1] <= a) m++;
+      while (t < toks.length && toks[t][1] <= a) t++;
+      const marked = m < marks.length && marks[m][0] <= a;
+      const tok = t < toks.length && toks[t][0] <= a ? toks[t][2] : '';
+      const piece = tok ? span(`tok-${tok}`, text.slice(a, b)) : document.createTextNode(text.slice(a, b));
+      if (marked) {
+        if (!mark) {
+          mark = document.createElement('mark');
+          parent.append(mark);
+        }
+        mark.append(piece);
+      } else {
+        mark = null;
+        parent.append(piece);
+      }
+      // A mark ends where its range does, even if the next piece is marked by the next range.
+      if (marked && marks[m][1] === b) mark = null;
     }
-    active = next;
-    const el = /** @type {HTMLElement} */ (resultsEl.children[active]);
+  }
+
+  /** The row of result i. */
+  function rowOf(/** @type {number} */ i) {
+    return /** @type {HTMLElement | null} */ (document.getElementById(`result-${i}`));
+  }
+
+  /** The result index of the selected row, or -1 (none, or a file header). */
+  function activeResult() {
+    return activeEl && activeEl.classList.contains('result') ? Number(activeEl.dataset.index) : -1;
+  }
+
+  /** What ↑/↓ walk, in display order: file headers and the rows of unfolded files (grouped), or the rows. */
+  function navItems() {
+    if (!grouped) return /** @type {HTMLElement[]} */ ([...resultsEl.children]);
+    /** @type {HTMLElement[]} */
+    const out = [];
+    for (const group of resultsEl.children) {
+      out.push(/** @type {HTMLElement} */ (group.querySelector('.file-head')));
+      if (!group.classList.contains('collapsed')) out.push(.../** @type {NodeListOf<HTMLElement>} */ (group.querySelectorAll('.result')));
+    }
+    return out;
+  }
+
+  /** @param {HTMLElement | null} el */
+  function select(el) {
+    if (!el) return;
+    if (activeEl) {
+      activeEl.setAttribute('aria-selected', 'false');
+      activeEl.classList.remove('active');
+      for (const b of activeEl.querySelectorAll('.result-action')) /** @type {HTMLElement} */ (b).tabIndex = -1;
+    }
+    activeEl = el;
     el.setAttribute('aria-selected', 'true');
-    const button = /** @type {HTMLElement | null} */ (el.querySelector('.result-similar'));
-    if (button) button.tabIndex = 0;
+    el.classList.add('active');
+    for (const b of el.querySelectorAll('.result-action')) /** @type {HTMLElement} */ (b).tabIndex = 0;
     resultsEl.setAttribute('aria-activedescendant', el.id);
     el.scrollIntoView({ block: 'nearest' });
   }
 
+  /** Moves the selection by `delta` items (clamped); from nothing selected, to the first. */
+  function move(/** @type {number} */ delta) {
+    const items = navItems();
+    if (!items.length) return;
+    const at = activeEl ? items.indexOf(activeEl) : -1;
+    select(items[at < 0 ? 0 : Math.max(0, Math.min(items.length - 1, at + delta))]);
+  }
+
+  /** @param {number} i @param {boolean} toSide */
+  function open(i, toSide) {
+    if (!results[i]) return;
+    remember();
+    vscode.postMessage({ type: 'open', seq: resultsSeq, index: i, toSide });
+  }
+
   /** @param {number} i */
-  function open(i) {
+  function copy(i) {
     const r = results[i];
     if (!r) return;
-    remember();
-    vscode.postMessage({ type: 'open', seq: resultsSeq, index: i });
+    vscode.postMessage({ type: 'copy', seq: resultsSeq, index: i });
+    statusEl.textContent = `Copied ${r.rootLabel ? `${r.rootLabel}/` : ''}${r.path}:${r.startLine}`;
   }
 
   /** Code like result i, in place of the query (the way the Find Similar Code command shows it). */
@@ -312,7 +589,7 @@
     const label = `${r.rootLabel ? `${r.rootLabel}/` : ''}${r.path}:${r.startLine}-${r.endLine}`;
     const back = similar ? similar.back : queryEl.value;
     setSimilar({ target: { kind: 'span', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine }, label, back });
-    setResults([]);
+    setResults([], -1);
     render();
     runSearch();
     // The row goes with the old results: keep the keyboard in the list, where the new ones arrive.
@@ -326,37 +603,60 @@
       if (e.key === 'Enter' || e.key === ' ' || e.key === 'Tab') return;
       resultsEl.focus();
     }
+    if (!activeEl) select(rowOf(0));
+    const i = activeResult();
+    const head = activeEl && activeEl.classList.contains('file-head') ? activeEl : null;
+    const key = head ? /** @type {HTMLElement} */ (head.parentElement).dataset.key || '' : i >= 0 ? fileKey(results[i]) : '';
     if (e.key === 'Enter' && e.shiftKey) {
       e.preventDefault();
-      findSimilarTo(active < 0 ? 0 : active);
+      if (i >= 0) findSimilarTo(i);
+      return;
+    }
+    // Shift+Alt+C, VS Code's Copy Path (by key position: on macOS Alt changes the character).
+    if (e.code === 'KeyC' && e.shiftKey && e.altKey) {
+      e.preventDefault();
+      if (i >= 0) copy(i);
       return;
     }
     switch (e.key) {
       case 'ArrowDown':
-        select(active + 1);
+        move(1);
         break;
       case 'ArrowUp':
-        if (active <= 0) {
+        if (navItems().indexOf(/** @type {HTMLElement} */ (activeEl)) <= 0) {
           queryEl.focus();
           break;
         }
-        select(active - 1);
+        move(-1);
+        break;
+      case 'ArrowLeft':
+        // A hit goes to its file's header; a header folds.
+        if (!grouped) return;
+        if (head) toggleFile(key, true);
+        else if (activeEl) select(/** @type {HTMLElement} */ (activeEl.closest('.file-group')?.querySelector('.file-head')));
+        break;
+      case 'ArrowRight':
+        if (!grouped || !head) return;
+        if (collapsed.has(key)) toggleFile(key, false);
+        else move(1);
         break;
       case 'Home':
-        select(0);
+        select(navItems()[0]);
         break;
       case 'End':
-        select(results.length - 1);
+        select(navItems().at(-1) ?? null);
         break;
       case 'PageDown':
-        select(active + 10);
+        move(10);
         break;
       case 'PageUp':
-        select(active - 10);
+        move(-10);
         break;
       case 'Enter':
       case ' ':
-        open(active < 0 ? 0 : active);
+        if (head) toggleFile(key, !collapsed.has(key));
+        // Ctrl/Cmd+Enter: to the side, as in VS Code's lists.
+        else if (i >= 0) open(i, e.ctrlKey || e.metaKey || e.altKey);
         break;
       case 'Escape':
         queryEl.focus();
@@ -368,10 +668,10 @@
   });
 
   resultsEl.addEventListener('focus', () => {
-    if (active < 0 && results.length) select(0);
+    if (!activeEl && results.length) select(rowOf(0));
   });
 
-  // ——— status line, empty states, embedder ———
+  // ——— status line, notices, empty states, embedder ———
 
   const ACTION_LABELS = { index: 'Index Workspace', openFolder: 'Open Folder', showProgress: 'Show Progress' };
 
@@ -383,19 +683,31 @@
     if (shown.error) line = `Search failed: ${shown.error}`;
     else if (current) {
       line = `${results.length} result${results.length === 1 ? '' : 's'}`;
+      if (grouped && results.length) {
+        const files = new Set(results.map(fileKey)).size;
+        line += ` in ${files} file${files === 1 ? '' : 's'}`;
+      }
+      if (shown.filtered) line += ' · filtered';
       if (shown.coverageText) line += ` · ${shown.coverageText}`;
     }
     if (statusEl.textContent !== line) statusEl.textContent = line;
+    groupedToggle.hidden = !results.length;
+
+    const notice = status && status.notice ? String(status.notice) : '';
+    noticeEl.hidden = !notice;
+    if (noticeEl.textContent !== notice) noticeEl.textContent = notice;
+    noticeEl.dataset.phase = status ? status.phase : '';
 
     const noResults = !results.length;
     emptyEl.hidden = !noResults;
     if (noResults) {
-      let text = status ? status.hint + (status.coverageText ? ` (${status.coverageText})` : '') : '';
+      let text = status ? status.hint + (status.coverageText && !notice ? ` (${status.coverageText})` : '') : '';
       let action = status ? status.action : null;
       if (current && !shown.error && status && status.searchable) {
+        const filtered = shown.filtered ? ' Check the filters (files to include, files to exclude, language).' : '';
         text = similar
-          ? `No code similar to ${similar.label} found.${mode === 'hybrid' ? '' : ' Try Hybrid mode.'}`
-          : `No results for “${query}”.${mode === 'keyword' ? ' Try Hybrid or Semantic mode.' : ' Try other words, or Keyword mode for exact identifiers.'}`;
+          ? `No code similar to ${similar.label} found.${filtered || (mode === 'hybrid' ? '' : ' Try Hybrid mode.')}`
+          : `No results for “${query}”.${filtered || (mode === 'keyword' ? ' Try Hybrid or Semantic mode.' : ' Try other words, or Keyword mode for exact identifiers.')}`;
         action = status.action === 'index' ? 'index' : null;
       } else if (similar && !current && !shown.error) {
         text = 'Finding similar code…';
@@ -441,18 +753,19 @@
       case 'results':
         if (msg.seq !== seq) return; // an older query's answer
         document.body.classList.remove('searching');
-        shown = { query: similar ? '' : msg.query.trim(), similar, coverageText: String(msg.coverageText || ''), error: '' };
-        setResults(Array.isArray(msg.results) ? msg.results : []);
-        resultsSeq = msg.seq;
+        // A new question starts with every file unfolded; the same one searched again (indexing moved on) keeps them.
+        if ((similar ? '' : msg.query.trim()) !== shown.query || similar !== shown.similar) collapsed.clear();
+        shown = { query: similar ? '' : msg.query.trim(), similar, coverageText: String(msg.coverageText || ''), error: '', filtered: Object.keys(filterValues()).length > 0 };
+        setResults(Array.isArray(msg.results) ? msg.results : [], msg.seq);
         // Find similar from a row left the keyboard in the list: the new results take the selection.
-        if (document.activeElement === resultsEl && results.length) select(0);
+        if (document.activeElement === resultsEl && results.length) select(rowOf(0));
         render();
         break;
       case 'error':
         if (msg.seq !== seq) return;
         document.body.classList.remove('searching');
-        shown = { query: similar ? '' : queryEl.value.trim(), similar, coverageText: '', error: String(msg.message) };
-        setResults([]);
+        shown = { query: similar ? '' : queryEl.value.trim(), similar, coverageText: '', error: String(msg.message), filtered: false };
+        setResults([], -1);
         render();
         break;
       case 'history':
@@ -462,6 +775,18 @@
           historyAt = walking !== undefined ? history.lastIndexOf(walking) : -1;
         }
         break;
+      case 'prefs': {
+        if (Array.isArray(msg.languages)) for (const id of msg.languages) if (typeof id === 'string') addLanguageOption(id);
+        const regroup = typeof msg.grouped === 'boolean' && msg.grouped !== grouped;
+        if (typeof msg.grouped === 'boolean') grouped = msg.grouped;
+        if (typeof msg.filtersShown === 'boolean') filtersShown = msg.filtersShown;
+        persist();
+        renderGroupedToggle();
+        renderFilterToggle();
+        if (regroup) renderList();
+        render();
+        break;
+      }
       case 'seed':
         if (typeof msg.query === 'string' && msg.query) {
           similar = null;
@@ -475,7 +800,7 @@
       case 'findSimilar':
         if (!msg.target || typeof msg.target !== 'object' || typeof msg.label !== 'string') return;
         setSimilar({ target: msg.target, label: msg.label, back: similar ? similar.back : queryEl.value });
-        setResults([]);
+        setResults([], -1);
         render();
         runSearch();
         // In the box: ↓ goes to the results, typing asks something else.
@@ -485,6 +810,8 @@
   });
 
   renderModes();
+  renderGroupedToggle();
+  renderFilterToggle();
   render();
   vscode.postMessage({ type: 'ready' });
   queryEl.focus();

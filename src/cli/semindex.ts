@@ -18,8 +18,8 @@ import type { EmbedderConfig } from '../indexer/types';
 const USAGE = `usage:
   semindex index <root> [<root>…] --store <dir> [--workers N] [--embedder static|transformers] [--model <dir>]
                  [--include <glob>]… [--exclude <glob>]… [--allow-secret-files <glob>]… [--max-file-size <bytes>] [--json]
-  semindex search --store <dir> [-k 10] [--mode hybrid|vector|bm25] [--json] "<query>"
-  semindex search --store <dir> --queries <file.jsonl> [-k 10] [--mode …] [--json]
+  semindex search --store <dir> [-k 10] [--mode hybrid|vector|bm25] [--path <glob>] [--exclude <glob>] [--language <id>] [--json] "<query>"
+  semindex search --store <dir> --queries <file.jsonl> [-k 10] [--mode …] [--path …] [--exclude …] [--language …] [--json]
   semindex similar --store <dir> <path>:<start>-<end> [-k 10] [--json]
   semindex status --store <dir> [--json]
   semindex mcp --store <dir>
@@ -162,6 +162,9 @@ async function runSearch(args: string[]): Promise<number> {
       k: { type: 'string', short: 'k', default: '10' },
       mode: { type: 'string', default: 'hybrid' },
       queries: { type: 'string' },
+      path: { type: 'string' },
+      exclude: { type: 'string' },
+      language: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -174,7 +177,7 @@ async function runSearch(args: string[]): Promise<number> {
   try {
     const one = async (id: string, query: string) => {
       const t0 = performance.now();
-      const results = await reader.search(query, { k, mode });
+      const results = await reader.search(query, { k, mode, path: values.path, exclude: values.exclude, language: values.language });
       printResults(id, query, results, Number((performance.now() - t0).toFixed(2)), values.json!);
     };
     if (values.queries) {

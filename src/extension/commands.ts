@@ -18,7 +18,8 @@ export interface CommandDeps {
   confirmer: Confirmer;
 }
 
-type Command = (deps: CommandDeps) => unknown;
+/** `args`: what VS Code passes, e.g. a webview context menu's data-vscode-context object. */
+type Command = (deps: CommandDeps, ...args: unknown[]) => unknown;
 
 export const COMMANDS: Record<string, Command> = {
   'semindex.indexWorkspace': indexWorkspace,
@@ -31,10 +32,13 @@ export const COMMANDS: Record<string, Command> = {
   'semindex.quickSearch': quickSearch,
   'semindex.searchSelection': searchSelection,
   'semindex.showProgress': showProgress,
+  'semindex.openResultToSide': openResultToSide,
+  'semindex.copyResultLocation': copyResultLocation,
+  'semindex.findSimilarToResult': findSimilarToResult,
 };
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, run]) => vscode.commands.registerCommand(id, () => run(deps)));
+  return Object.entries(COMMANDS).map(([id, run]) => vscode.commands.registerCommand(id, (...args: unknown[]) => run(deps, ...args)));
 }
 
 /** False (and says so) when there is no folder to index. */
@@ -152,4 +156,19 @@ function quickSearch({ ctx }: CommandDeps): void {
 
 function showProgress({ ctx, extensionUri }: CommandDeps): void {
   ProgressPanel.show(extensionUri, ctx);
+}
+
+// The search panel's result context menu (webview/context): VS Code passes the row's
+// data-vscode-context, which names the result by the seq and index of the results it belongs to.
+
+function openResultToSide({ searchView }: CommandDeps, context: unknown): void {
+  searchView.resultAction('openToSide', context);
+}
+
+function copyResultLocation({ searchView }: CommandDeps, context: unknown): void {
+  searchView.resultAction('copy', context);
+}
+
+function findSimilarToResult({ searchView }: CommandDeps, context: unknown): void {
+  searchView.resultAction('findSimilar', context);
 }

@@ -15,7 +15,7 @@ let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): SemindexApi | undefined {
   ctx = new Ctx(context);
-  const searchView = new SearchViewProvider(context.extensionUri, ctx, context.workspaceState);
+  const searchView = new SearchViewProvider(context.extensionUri, ctx, context.workspaceState, context.globalState);
   const mcp = registerMcpProvider(ctx, context);
   const statusBar = new StatusBar(ctx);
   const firstIndex = new FirstIndexNotification(ctx);

@@ -4,6 +4,9 @@
 // else, which the callers ignore.
 import type { SearchMode } from '../indexer/search';
 import type { ProblemItem, ProgressView } from './progressView';
+import type { SearchFilters } from './searchFilters';
+import type { SyntaxToken } from './syntax';
+import { TOKEN_CLASSES } from './syntax';
 
 /** The mode names the search view shows, and the engine's names for them. */
 export type UiSearchMode = 'hybrid' | 'semantic' | 'keyword';
@@ -15,8 +18,6 @@ export function engineMode(mode: UiSearchMode): SearchMode {
 }
 
 export const MAX_QUERY_LENGTH = 1000;
-/** More results than a list ever holds (the view asks for 30). */
-export const MAX_RESULTS = 1000;
 const MAX_PATH_LENGTH = 4096;
 const MAX_LINE = 10_000_000;
 
@@ -41,18 +42,25 @@ export interface SpanRef {
  */
 export type SimilarViewTarget = ({ kind: 'span' } & SpanRef) | { kind: 'code'; code: string; from?: SpanRef };
 
+/** How the panel shows results: grouped under their files or one ranked list; the filter fields shown. */
+export interface SearchViewPrefs {
+  grouped: boolean;
+  filtersShown: boolean;
+}
+
 export type SearchViewRequest =
   | { type: 'ready' }
-  | { type: 'search'; seq: number; query: string; mode: UiSearchMode }
-  | { type: 'similar'; seq: number; target: SimilarViewTarget; mode: UiSearchMode }
-  /**
-   * Open result `index` of the list the extension sent as `results` with `seq`: an index into the
-   * extension's own list, never a path — a page cannot name a file of its choosing.
-   */
-  | { type: 'open'; seq: number; index: number }
+  /** Filters are present only when set (include/exclude as typed, Search-view globs; a language id). */
+  | ({ type: 'search'; seq: number; query: string; mode: UiSearchMode } & SearchFilters)
+  | ({ type: 'similar'; seq: number; target: SimilarViewTarget; mode: UiSearchMode } & SearchFilters)
+  /** Result `index` of the results answering `seq` (the host's own list: the page names no path). */
+  | { type: 'open'; seq: number; index: number; toSide: boolean }
+  /** Copies "path:line" of result `index` of `seq` to the clipboard. */
+  | { type: 'copy'; seq: number; index: number }
   | { type: 'run'; command: SearchViewCommand }
   /** A query the user settled on (Enter, a result opened, the box left): for the history. */
-  | { type: 'remember'; query: string };
+  | { type: 'remember'; query: string }
+  | ({ type: 'prefs' } & SearchViewPrefs);
 
 /** One result as the search view renders it. */
 export interface ResultItem {
@@ -68,6 +76,8 @@ export interface ResultItem {
   snippet: string;
   /** [start, end) offsets into snippet of query words. */
   highlights: [number, number][];
+  /** Syntax colour: [start, end, class) ranges into snippet (syntax.ts). */
+  tokens: SyntaxToken[];
   moreLines: number;
 }
 
@@ -81,6 +91,11 @@ export interface SearchStatus {
   hint: string;
   /** Which button the empty state offers. */
   action: 'index' | 'openFolder' | 'showProgress' | null;
+  /**
+   * A line shown above the results whenever it is not "": indexing under way ("Indexing — 43%
+   * covered, results so far"), or another window writing the index (read-only).
+   */
+  notice: string;
   embedder: string;
   files: number;
   chunks: number;
@@ -94,7 +109,9 @@ export type SearchViewUpdate =
   /** Show code similar to the target, under "Similar to <label>" (the Find Similar Code command). */
   | { type: 'findSimilar'; target: SimilarViewTarget; label: string }
   /** Earlier queries of this workspace, oldest first, for ↑/↓ in the empty box. */
-  | { type: 'history'; queries: string[] };
+  | { type: 'history'; queries: string[] }
+  /** The remembered view choices, and the language ids the filter offers. */
+  | ({ type: 'prefs'; languages: readonly string[] } & SearchViewPrefs);
 
 // ——— progress panel ———
 
@@ -133,6 +150,29 @@ const UI_MODES: readonly UiSearchMode[] = ['hybrid', 'semantic', 'keyword'];
 const SEARCH_COMMANDS: readonly SearchViewCommand[] = ['index', 'showProgress', 'openFolder'];
 const PROGRESS_COMMANDS: readonly ProgressCommand[] = ['index', 'pause', 'resume', 'cancel', 'rebuild'];
 
+function index(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 10_000;
+}
+
+const MAX_FILTER_LENGTH = 1000;
+
+/** The filter fields of a search or similar request: each absent or a string; only non-empty ones kept. */
+function searchFilters(m: Fields): SearchFilters | undefined {
+  const out: SearchFilters = {};
+  for (const key of ['include', 'exclude', 'language'] as const) {
+    const v = m[key];
+    if (v === undefined) continue;
+    if (!str(v, key === 'language' ? 64 : MAX_FILTER_LENGTH, true)) return undefined;
+    if (v.trim()) out[key] = v;
+  }
+  return out;
+}
+
+/** A token class the page may put in a class name. */
+export function isTokenClass(v: unknown): boolean {
+  return typeof v === 'string' && (TOKEN_CLASSES as readonly string[]).includes(v);
+}
+
 function spanRef(v: unknown): SpanRef | undefined {
   const m = asObject(v);
   if (!m || !str(m.root, 256, true) || !str(m.path, MAX_PATH_LENGTH) || !line(m.startLine) || !line(m.endLine) || m.endLine < m.startLine) return undefined;
@@ -156,17 +196,26 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
   switch (m?.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'search':
-      if (!Number.isSafeInteger(m.seq) || !str(m.query, MAX_QUERY_LENGTH, true) || !oneOf(m.mode, UI_MODES)) return undefined;
-      return { type: 'search', seq: m.seq as number, query: m.query, mode: m.mode };
+    case 'search': {
+      const filters = searchFilters(m);
+      if (!Number.isSafeInteger(m.seq) || !str(m.query, MAX_QUERY_LENGTH, true) || !oneOf(m.mode, UI_MODES) || !filters) return undefined;
+      return { type: 'search', seq: m.seq as number, query: m.query, mode: m.mode, ...filters };
+    }
     case 'similar': {
       const target = similarTarget(m.target);
-      if (!Number.isSafeInteger(m.seq) || !target || !oneOf(m.mode, UI_MODES)) return undefined;
-      return { type: 'similar', seq: m.seq as number, target, mode: m.mode };
+      const filters = searchFilters(m);
+      if (!Number.isSafeInteger(m.seq) || !target || !oneOf(m.mode, UI_MODES) || !filters) return undefined;
+      return { type: 'similar', seq: m.seq as number, target, mode: m.mode, ...filters };
     }
     case 'open':
-      if (!Number.isSafeInteger(m.seq) || !Number.isInteger(m.index) || (m.index as number) < 0 || (m.index as number) >= MAX_RESULTS) return undefined;
-      return { type: 'open', seq: m.seq as number, index: m.index as number };
+      if (!Number.isSafeInteger(m.seq) || !index(m.index) || typeof m.toSide !== 'boolean') return undefined;
+      return { type: 'open', seq: m.seq as number, index: m.index, toSide: m.toSide };
+    case 'copy':
+      if (!Number.isSafeInteger(m.seq) || !index(m.index)) return undefined;
+      return { type: 'copy', seq: m.seq as number, index: m.index };
+    case 'prefs':
+      if (typeof m.grouped !== 'boolean' || typeof m.filtersShown !== 'boolean') return undefined;
+      return { type: 'prefs', grouped: m.grouped, filtersShown: m.filtersShown };
     case 'run':
       return oneOf(m.command, SEARCH_COMMANDS) ? { type: 'run', command: m.command } : undefined;
     case 'remember':
@@ -174,6 +223,16 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
     default:
       return undefined;
   }
+}
+
+/**
+ * The result a row's context menu was opened on: its data-vscode-context, which VS Code hands to
+ * the menu's command as written by the page ({ webviewSection: 'result', resultSeq, resultIndex }).
+ */
+export function parseResultContext(context: unknown): { seq: number; index: number } | undefined {
+  const m = asObject(context);
+  if (!m || m.webviewSection !== 'result' || !Number.isSafeInteger(m.resultSeq) || !index(m.resultIndex)) return undefined;
+  return { seq: m.resultSeq as number, index: m.resultIndex };
 }
 
 export function parseProgressPanelRequest(msg: unknown): ProgressPanelRequest | undefined {

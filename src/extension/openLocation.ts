@@ -21,7 +21,7 @@ export async function openResult(
   rel: string,
   startLine: number,
   endLine: number,
-  how: { preserveFocus?: boolean; preview?: boolean } = {},
+  how: { preserveFocus?: boolean; preview?: boolean; toSide?: boolean } = {},
 ): Promise<vscode.TextEditor | undefined> {
   const uri = resolve(ctx, root, rel);
   if (!uri) return undefined;
@@ -32,7 +32,12 @@ export async function openResult(
     // The file may have shrunk since it was indexed: clamp rather than fail.
     const end = doc.lineAt(Math.max(start.line, Math.min(endLine - 1, last))).range.end;
     const range = new vscode.Range(start, end);
-    const editor = await vscode.window.showTextDocument(doc, { selection: range, preview: how.preview ?? true, preserveFocus: how.preserveFocus ?? false });
+    const editor = await vscode.window.showTextDocument(doc, {
+      selection: range,
+      preview: how.preview ?? true,
+      preserveFocus: how.preserveFocus ?? false,
+      ...(how.toSide ? { viewColumn: vscode.ViewColumn.Beside } : {}),
+    });
     editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
     return editor;
   } catch (err) {

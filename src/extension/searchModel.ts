@@ -5,6 +5,7 @@ import { formatPercent, plural } from './format';
 import { highlightRanges, queryTerms, snippetView } from './highlight';
 import { type IndexState, isRunning } from './indexState';
 import type { ResultItem, SearchStatus, SimilarViewTarget, SpanRef } from './messages';
+import { syntaxTokens } from './syntax';
 
 /** "62% of files indexed" while searches cover part of the workspace; "" when they cover it all. */
 export function coverageText(s: IndexState, locale: string): string {
@@ -14,14 +15,22 @@ export function coverageText(s: IndexState, locale: string): string {
   return `${formatPercent(s.coverage, locale)} of files indexed${s.phase === 'cancelled' ? ' (indexing was cancelled)' : ''}`;
 }
 
+/** The line above the results while they are partial or read-only; "" otherwise. */
+export function searchNotice(s: IndexState, locale: string): string {
+  if (s.phase === 'busy') return 'Another window is indexing this workspace — results are read-only.';
+  if (s.phase === 'scanning') return s.chunks > 0 ? 'Scanning the workspace — results cover what was indexed before.' : '';
+  if (!isRunning(s.phase) || s.chunks === 0 || s.coverage === null || s.coverage >= 1) return '';
+  return `${s.phase === 'paused' ? 'Indexing paused' : 'Indexing'} — ${formatPercent(s.coverage, locale)} covered, results so far.`;
+}
+
 /** `locale` is VS Code's display language (vscode.env.language), for the numbers. */
 export function searchStatus(s: IndexState, locale: string): SearchStatus {
-  const base = { phase: s.phase, searchable: s.searchable, coverageText: coverageText(s, locale), embedder: s.embedder ?? '', files: s.files, chunks: s.chunks };
+  const base = { phase: s.phase, searchable: s.searchable, coverageText: coverageText(s, locale), notice: searchNotice(s, locale), embedder: s.embedder ?? '', files: s.files, chunks: s.chunks };
   switch (s.phase) {
     case 'no-folder':
       return { ...base, hint: 'Open a folder to search its code.', action: 'openFolder' };
     case 'not-indexed':
-      return { ...base, hint: 'This workspace is not indexed yet. Indexing runs on this machine; nothing is uploaded.', action: 'index' };
+      return { ...base, hint: 'No index yet — Index Workspace builds one on this machine; nothing is uploaded.', action: 'index' };
     case 'unloaded':
       return { ...base, hint: 'Type to search the index of this workspace.', action: null };
     case 'loading':
@@ -52,6 +61,7 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
   const terms = queryTerms(query);
   return results.map((r) => {
     const snippet = snippetView(r.snippet);
+    const tokens = syntaxTokens(snippet.text, r.language);
     return {
       root: r.root,
       rootLabel: multiRoot ? r.root : '',
@@ -63,37 +73,15 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
       language: r.language,
       snippet: snippet.text,
       highlights: highlightRanges(snippet.text, terms),
+      tokens,
       moreLines: snippet.moreLines,
     };
   });
 }
 
-/**
- * The result lists the search view was sent, by the `seq` they answered: the page's `open` names
- * one by (seq, index), and the extension opens its own copy of that result. A few lists are kept,
- * as answers may arrive out of order and the page shows the newest it asked for.
- */
-export class ShownResults<T> {
-  private readonly lists = new Map<number, readonly T[]>();
-
-  constructor(private readonly keep = 8) {}
-
-  remember(seq: number, items: readonly T[]): void {
-    this.lists.delete(seq);
-    this.lists.set(seq, items);
-    for (const old of this.lists.keys()) {
-      if (this.lists.size <= this.keep) break;
-      this.lists.delete(old);
-    }
-  }
-
-  get(seq: number, index: number): T | undefined {
-    return this.lists.get(seq)?.[index];
-  }
-
-  clear(): void {
-    this.lists.clear();
-  }
+/** What "Copy Path:Line" puts on the clipboard: "src/a.ts:3", with the folder's name first in a multi-root workspace. */
+export function copiedLocation(r: Pick<SearchResult, 'root' | 'path' | 'startLine'>, multiRoot: boolean): string {
+  return `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}`;
 }
 
 /** A span as the search view names it: "src/a.ts:3-9", with the folder's name first in a multi-root workspace. */

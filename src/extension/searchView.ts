@@ -4,15 +4,23 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { HISTORY_KEY, readHistory, remember } from './history';
-import { type ResultItem, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseSearchViewRequest } from './messages';
+import { LANGUAGE_IDS } from '../indexer/languages';
+import type { SearchResult } from '../indexer/search';
+import { type SearchViewPrefs, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseResultContext, parseSearchViewRequest } from './messages';
 import { openResult } from './openLocation';
-import { ShownResults, coverageText, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
+import { engineFilters } from './searchFilters';
+import { coverageText, copiedLocation, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
 import { mediaPage, searchViewBody } from './webviewHtml';
 
 /** Results per query: enough to scroll through, few enough to render instantly. */
 const RESULTS = 30;
 /** Asked for beyond RESULTS when finding code like a selection: the hits at the selection itself are dropped here. */
 const SELECTION_SLACK = 10;
+/** Where the panel's view choices are kept (globalState: a way of reading results, not a workspace's). */
+const PREFS_KEY = 'semindex.searchView.prefs';
+const DEFAULT_PREFS: SearchViewPrefs = { grouped: true, filtersShown: false };
+
+type ResultAction = 'open' | 'openToSide' | 'copy' | 'findSimilar';
 
 export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewType = 'semindex.searchView';
@@ -24,8 +32,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   /** A seed or find-similar for the page, held until it is ready (the view may be opening). */
   private pending: Extract<SearchViewUpdate, { type: 'seed' | 'findSimilar' }> | undefined;
   private lastStatus = '';
-  /** What the page was sent, for its `open` (seq, index) to name. */
-  private readonly shown = new ShownResults<ResultItem>();
+  /** The results last sent to the page, by their seq: `open` and `copy` name one by its index. */
+  private shown: { seq: number; results: SearchResult[] } = { seq: -1, results: [] };
   private readonly stateListener: vscode.Disposable;
 
   constructor(
@@ -33,6 +41,8 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     private readonly ctx: Ctx,
     /** The workspace's Memento (context.workspaceState): the query history belongs to the workspace. */
     private readonly store: vscode.Memento,
+    /** The user's Memento (context.globalState): how the panel shows results. */
+    private readonly prefsStore: vscode.Memento,
   ) {
     this.stateListener = ctx.onDidChange(() => this.postStatus());
   }
@@ -84,9 +94,10 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'ready':
         this.pageReady = true;
         this.lastStatus = '';
-        this.shown.clear(); // a (re)loaded page numbers its queries from 0 again
+        this.shown = { seq: -1, results: [] }; // a (re)loaded page numbers its queries from 0 again
         this.postStatus();
         this.postHistory();
+        this.post({ type: 'prefs', ...this.prefs(), languages: LANGUAGE_IDS });
         this.flushPending();
         return;
       case 'search':
@@ -95,11 +106,15 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'similar':
         void this.runSimilar(msg);
         return;
-      case 'open': {
-        const r = this.shown.get(msg.seq, msg.index);
-        if (r) void openResult(this.ctx, r.root, r.path, r.startLine, r.endLine);
+      case 'open':
+        this.act(msg.toSide ? 'openToSide' : 'open', this.result(msg.seq, msg.index));
         return;
-      }
+      case 'copy':
+        this.act('copy', this.result(msg.seq, msg.index));
+        return;
+      case 'prefs':
+        void this.prefsStore.update(PREFS_KEY, { grouped: msg.grouped, filtersShown: msg.filtersShown });
+        return;
       case 'remember':
         void this.store.update(HISTORY_KEY, remember(this.history(), msg.query)).then(() => this.postHistory());
         return;
@@ -114,8 +129,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   private async runSearch(msg: Extract<SearchViewRequest, { type: 'search' }>): Promise<void> {
     const t0 = performance.now();
     try {
-      const results = msg.query.trim() ? await this.ctx.search(msg.query, { k: RESULTS, mode: engineMode(msg.mode) }) : [];
+      const results = msg.query.trim() ? await this.ctx.search(msg.query, { k: RESULTS, mode: engineMode(msg.mode), ...engineFilters(msg) }) : [];
       const state = this.ctx.state();
+      this.shown = { seq: msg.seq, results };
       this.post({
         type: 'results',
         seq: msg.seq,
@@ -136,8 +152,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     const { target } = msg;
     try {
       const k = RESULTS + (target.kind === 'code' && target.from ? SELECTION_SLACK : 0);
-      const results = withoutSource(await this.ctx.similar(engineTarget(target), { k, mode: engineMode(msg.mode) }), target).slice(0, RESULTS);
+      const results = withoutSource(await this.ctx.similar(engineTarget(target), { k, mode: engineMode(msg.mode), ...engineFilters(msg) }), target).slice(0, RESULTS);
       const state = this.ctx.state();
+      this.shown = { seq: msg.seq, results };
       this.post({
         type: 'results',
         seq: msg.seq,
@@ -164,6 +181,44 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
     this.post({ type: 'status', status });
   }
 
+  /** A command from a result's context menu; `context` is the row's data-vscode-context (untrusted). */
+  resultAction(action: Exclude<ResultAction, 'open'>, context: unknown): void {
+    const ref = parseResultContext(context);
+    this.act(action, ref && this.result(ref.seq, ref.index));
+  }
+
+  private act(action: ResultAction, r: SearchResult | undefined): void {
+    if (!r) return;
+    const multiRoot = this.ctx.state().multiRoot;
+    switch (action) {
+      case 'open':
+      case 'openToSide':
+        void openResult(this.ctx, r.root, r.path, r.startLine, r.endLine, { toSide: action === 'openToSide' });
+        return;
+      case 'copy':
+        void vscode.env.clipboard.writeText(copiedLocation(r, multiRoot));
+        return;
+      case 'findSimilar': {
+        const target: SimilarViewTarget = { kind: 'span', root: r.root, path: r.path, startLine: r.startLine, endLine: r.endLine };
+        this.findSimilar(target, spanLabel(target, multiRoot));
+        return;
+      }
+    }
+  }
+
+  /** Result `index` of the results answering `seq`, if those are still the ones shown. */
+  private result(seq: number, index: number): SearchResult | undefined {
+    return this.shown.seq === seq ? this.shown.results[index] : undefined;
+  }
+
+  private prefs(): SearchViewPrefs {
+    const saved = this.prefsStore.get<Partial<SearchViewPrefs>>(PREFS_KEY) ?? {};
+    return {
+      grouped: typeof saved.grouped === 'boolean' ? saved.grouped : DEFAULT_PREFS.grouped,
+      filtersShown: typeof saved.filtersShown === 'boolean' ? saved.filtersShown : DEFAULT_PREFS.filtersShown,
+    };
+  }
+
   private history(): string[] {
     return readHistory(this.store.get(HISTORY_KEY));
   }
@@ -173,7 +228,6 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
   }
 
   private post(msg: SearchViewUpdate): void {
-    if (msg.type === 'results') this.shown.remember(msg.seq, msg.results);
     void this.view?.webview.postMessage(msg);
   }
 

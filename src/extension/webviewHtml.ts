@@ -70,23 +70,40 @@ ${p.body}
 
 export const searchViewBody = `
   <div class="search-box">
-    <input id="query" type="text" role="searchbox" placeholder="Search code by meaning or keywords" aria-label="Search query" aria-controls="results" autocomplete="off" spellcheck="false" maxlength="${MAX_QUERY_LENGTH}">
+    <div class="query-row">
+      <input id="query" type="text" role="searchbox" placeholder="Search code by meaning or keywords" aria-label="Search query" aria-controls="results" autocomplete="off" spellcheck="false" maxlength="${MAX_QUERY_LENGTH}">
+      <button type="button" id="toggle-filters" class="icon-button" aria-expanded="false" aria-controls="filters" title="Toggle Search Details" aria-label="Toggle Search Details">…</button>
+    </div>
     <div id="modes" class="modes" role="group" aria-label="Search mode">
       <button type="button" id="mode-hybrid" data-mode="hybrid" aria-pressed="true" title="Keyword and semantic matches, fused">Hybrid</button>
       <button type="button" id="mode-semantic" data-mode="semantic" aria-pressed="false" title="Embedding similarity only">Semantic</button>
       <button type="button" id="mode-keyword" data-mode="keyword" aria-pressed="false" title="BM25 keyword matches only">Keyword</button>
+    </div>
+    <div id="filters" class="filters" hidden>
+      <label for="include">files to include</label>
+      <input id="include" type="text" placeholder="e.g. src, *.ts, ./lib/**" autocomplete="off" spellcheck="false" maxlength="1000">
+      <label for="exclude">files to exclude</label>
+      <input id="exclude" type="text" placeholder="e.g. test, **/*.spec.ts" autocomplete="off" spellcheck="false" maxlength="1000">
+      <label for="language">language</label>
+      <select id="language"><option value="">All languages</option></select>
     </div>
     <div id="similar" class="similar" hidden>
       <span id="similar-label" class="similar-label"></span>
       <button type="button" id="similar-clear" class="similar-clear" title="Back to the search" aria-label="Back to the search">×</button>
     </div>
   </div>
-  <div id="status" class="status" role="status" aria-live="polite"></div>
+  <div id="notice" class="notice" hidden></div>
+  <div class="status-row">
+    <div id="status" class="status" role="status" aria-live="polite"></div>
+    <button type="button" id="toggle-grouped" class="icon-button" aria-pressed="true" title="View as List" aria-label="Group results by file">
+      <svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2 3h12M5 7h9M5 11h9M2 3v8"/></svg>
+    </button>
+  </div>
   <div id="empty" class="empty" hidden>
     <p id="empty-text"></p>
     <button type="button" id="empty-action" hidden></button>
   </div>
-  <div id="results" class="results" role="listbox" aria-label="Search results" aria-description="Enter opens a result, Shift+Enter finds code similar to it" tabindex="0"></div>
+  <div id="results" class="results" role="listbox" aria-label="Search results" aria-description="Enter opens a result, Ctrl+Enter to the side, Shift+Enter finds code similar to it, Shift+Alt+C copies its path and line; Left and Right collapse and expand a file" tabindex="0"></div>
   <div id="embedder" class="embedder" aria-label="Embedder in use"></div>`;
 
 export const progressPanelBody = `

@@ -34,6 +34,9 @@ export function languageOf(relPath: string): string {
   return EXTENSIONS[relPath.slice(dot + 1).toLowerCase()] ?? 'text';
 }
 
+/** Every language id languageOf gives, sorted ("text" last: files of no known kind). */
+export const LANGUAGE_IDS: readonly string[] = [...[...new Set(Object.values(EXTENSIONS))].sort(), 'text'];
+
 /** Language id → grammar file stem in tree-sitter-wasms (tree-sitter-<stem>.wasm). */
 const GRAMMARS: Record<string, string> = {
   typescript: 'typescript',

@@ -17,6 +17,8 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Glob the result's path must match: the path as results show it (`root/path` with several roots) or the path inside its root. */
   path?: string;
+  /** Glob the result's path must not match (matched like `path`). */
+  exclude?: string;
   /** Language id the result must have ("typescript", "python", …; languages.ts), case-insensitive. */
   language?: string;
 }
@@ -260,10 +262,12 @@ function fileCandidates(shown: string): { root: string; path: string }[] {
 /** The predicate a result must pass (options' path glob and language, minus excluded hits), or undefined for none. */
 function resultFilter(opts: SearchOptions, exclude?: (h: StoredHit) => boolean): ((h: StoredHit) => boolean) | undefined {
   const glob = opts.path?.trim() ? picomatch(opts.path.trim(), { dot: true }) : undefined;
+  const excluded = opts.exclude?.trim() ? picomatch(opts.exclude.trim(), { dot: true }) : undefined;
   const language = opts.language?.trim().toLowerCase();
-  if (!glob && !language && !exclude) return undefined;
+  if (!glob && !excluded && !language && !exclude) return undefined;
+  const matches = (m: picomatch.Matcher, h: StoredHit) => m(h.root ? `${h.root}/${h.path}` : h.path) || m(h.path);
   return (h) =>
-    (!glob || glob(h.root ? `${h.root}/${h.path}` : h.path) || glob(h.path)) && (!language || h.language.toLowerCase() === language) && !exclude?.(h);
+    (!glob || matches(glob, h)) && !(excluded && matches(excluded, h)) && (!language || h.language.toLowerCase() === language) && !exclude?.(h);
 }
 
 /** A candidate's identity across the two lists. */

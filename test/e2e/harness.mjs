@@ -320,7 +320,7 @@ function tail(file, lines = 40) {
  * Starts code-server on 127.0.0.1:<free port> in its own process group.
  * opts: folder (opened workspace folder), copyFolder (open a temp copy of folder instead; see
  *       server.folder), workspace (a .code-workspace file relative to folder, opened instead of
- *       it; inside the copy with copyFolder), extensionsDir, userDataDir, env (added to the server's
+ *       it; inside the copy with copyFolder), extensionsDir, userDataDir, port (default: a free one), env (added to the server's
  *       environment, which the extension host inherits), extraArgs, settings (merged over
  *       DEFAULT_SETTINGS), name (for temp/artifact names), startTimeoutMs.
  */
@@ -355,7 +355,7 @@ export async function startCodeServer(opts = {}) {
     folder = copy;
   }
 
-  const port = await freePort();
+  const port = opts.port || (await freePort());
   const args = [
     '--auth', 'none',
     '--bind-addr', `127.0.0.1:${port}`,

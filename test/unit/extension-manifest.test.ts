@@ -120,6 +120,37 @@ describe('extension manifest', () => {
     );
   });
 
+  it('has a first-run walkthrough (index, search, filters, agents) whose media exist and whose links run contributed commands', () => {
+    const [walk] = pkg.contributes.walkthroughs;
+    assert.deepEqual(walk.steps.map((s: { id: string }) => s.id), ['index', 'search', 'filters', 'agents']);
+    const commands = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+    for (const step of walk.steps) {
+      const media = step.media.markdown ? [step.media.markdown] : Object.values(step.media.image as Record<string, string>);
+      for (const f of media) assert.ok(fs.existsSync(path.join(repoRoot, f)), `${step.id}: ${f}`);
+      if (step.media.image) assert.ok(step.media.altText, `${step.id}: an image needs altText`);
+      for (const m of (step.description as string).matchAll(/\(command:([\w.]+)\)/g)) assert.ok(commands.has(m[1]) || m[1].startsWith('workbench.'), `${step.id}: ${m[1]}`);
+    }
+    // Packaged: media/** and docs/images/*.png are in the .vsix (.vscodeignore).
+    const ignore = fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8');
+    assert.match(ignore, /^!media\/\*\*$/m);
+    assert.match(ignore, /^!docs\/images\/\*\.png$/m);
+  });
+
+  it('puts open to the side, copy path:line and find similar in a result\'s context menu, and not in the palette', () => {
+    const ids = ['semindex.openResultToSide', 'semindex.copyResultLocation', 'semindex.findSimilarToResult'];
+    const menu = pkg.contributes.menus['webview/context'] as { command: string; when: string }[];
+    assert.deepEqual(menu.map((m) => m.command), ids);
+    for (const m of menu) assert.equal(m.when, "webviewId == 'semindex.searchView' && webviewSection == 'result'");
+    const palette = pkg.contributes.menus.commandPalette as { command: string; when: string }[];
+    for (const id of ids) assert.equal(palette.find((m) => m.command === id)?.when, 'false', id);
+    // The page writes the section the clause names.
+    assert.match(fs.readFileSync(path.join(repoRoot, 'media/search.js'), 'utf8'), /webviewSection: 'result', resultSeq: resultsSeq, resultIndex: i/);
+  });
+
+  it('pins the snippet highlighter to an exact version', () => {
+    assert.match(pkg.dependencies.prismjs, /^\d+\.\d+\.\d+$/);
+  });
+
   it('uses no command in menus that is not contributed', () => {
     const contributed = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
     for (const items of Object.values(pkg.contributes.menus) as { command: string }[][]) for (const item of items) assert.ok(contributed.has(item.command), item.command);

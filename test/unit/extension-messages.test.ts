@@ -1,16 +1,33 @@
 import * as assert from 'node:assert/strict';
 import type { SearchResult } from '../../src/indexer/search';
-import { MAX_SIMILAR_CODE, engineMode, parseProgressPanelRequest, parseSearchViewRequest } from '../../src/extension/messages';
-import { ShownResults, engineTarget, selectionLines, spanLabel, withoutSource } from '../../src/extension/searchModel';
+import { MAX_SIMILAR_CODE, engineMode, parseProgressPanelRequest, parseResultContext, parseSearchViewRequest } from '../../src/extension/messages';
+import { engineTarget, selectionLines, spanLabel, withoutSource } from '../../src/extension/searchModel';
 import { HISTORY_MAX, readHistory, remember } from '../../src/extension/history';
 
 describe('extension webview messages', () => {
   it('accepts well-formed search view messages', () => {
     assert.deepEqual(parseSearchViewRequest({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseSearchViewRequest({ type: 'search', seq: 3, query: 'parse config', mode: 'semantic', extra: 1 }), { type: 'search', seq: 3, query: 'parse config', mode: 'semantic' });
-    assert.deepEqual(parseSearchViewRequest({ type: 'open', seq: 3, index: 2, path: '/etc/passwd' }), { type: 'open', seq: 3, index: 2 });
+    assert.deepEqual(
+      parseSearchViewRequest({ type: 'search', seq: 4, query: 'q', mode: 'hybrid', include: 'src, ./lib', exclude: '', language: 'go' }),
+      { type: 'search', seq: 4, query: 'q', mode: 'hybrid', include: 'src, ./lib', language: 'go' },
+      'filters: only the ones set are kept',
+    );
+    const span = { kind: 'span', root: 'app', path: 'src/a.ts', startLine: 3, endLine: 9 };
+    assert.deepEqual(parseSearchViewRequest({ type: 'similar', seq: 5, target: span, mode: 'hybrid', exclude: 'test' }), { type: 'similar', seq: 5, target: span, mode: 'hybrid', exclude: 'test' });
+    // Results are named by their index into the host's list for that seq: the page sends no path.
+    assert.deepEqual(parseSearchViewRequest({ type: 'open', seq: 2, index: 3, toSide: true }), { type: 'open', seq: 2, index: 3, toSide: true });
+    assert.deepEqual(parseSearchViewRequest({ type: 'copy', seq: 2, index: 0 }), { type: 'copy', seq: 2, index: 0 });
+    assert.deepEqual(parseSearchViewRequest({ type: 'prefs', grouped: false, filtersShown: true }), { type: 'prefs', grouped: false, filtersShown: true });
     assert.deepEqual(parseSearchViewRequest({ type: 'run', command: 'index' }), { type: 'run', command: 'index' });
     assert.deepEqual(parseSearchViewRequest({ type: 'remember', query: 'parse config' }), { type: 'remember', query: 'parse config' });
+  });
+
+  it('reads a result context menu\'s row context, and nothing else', () => {
+    assert.deepEqual(parseResultContext({ webviewSection: 'result', resultSeq: 4, resultIndex: 2, preventDefaultContextMenuItems: true }), { seq: 4, index: 2 });
+    for (const bad of [undefined, null, 'result', { webviewSection: 'other', resultSeq: 4, resultIndex: 2 }, { webviewSection: 'result', resultSeq: 4 }, { webviewSection: 'result', resultSeq: '4', resultIndex: 2 }, { webviewSection: 'result', resultSeq: 4, resultIndex: -1 }]) {
+      assert.equal(parseResultContext(bad), undefined, JSON.stringify(bad));
+    }
   });
 
   it('ignores unknown types and malformed fields', () => {
@@ -22,34 +39,22 @@ describe('extension webview messages', () => {
       { type: 'search', seq: '1', query: 'q', mode: 'hybrid' },
       { type: 'search', seq: 1, query: 'q'.repeat(1001), mode: 'hybrid' },
       { type: 'search', seq: 1, query: 'q', mode: 'vector' },
-      // An open names a result the extension sent (seq, index), never a path (issue 12, item 9).
+      { type: 'search', seq: 1, query: 'q', mode: 'hybrid', include: ['src'] },
+      { type: 'search', seq: 1, query: 'q', mode: 'hybrid', exclude: 'x'.repeat(1001) },
+      { type: 'search', seq: 1, query: 'q', mode: 'hybrid', language: 'x'.repeat(65) },
       { type: 'open', root: 'app', path: 'a.ts', startLine: 1, endLine: 1 },
-      { type: 'open', seq: 1, index: -1 },
-      { type: 'open', seq: 1, index: 1.5 },
-      { type: 'open', seq: 1, index: 1000 },
-      { type: 'open', seq: '1', index: 0 },
-      { type: 'open', index: 0 },
+      { type: 'open', seq: 1, index: -1, toSide: false },
+      { type: 'open', seq: 1, index: 1.5, toSide: false },
+      { type: 'open', seq: 1, index: 0, toSide: 'yes' },
+      { type: 'open', seq: '1', index: 0, toSide: false },
+      { type: 'copy', seq: 1 },
+      { type: 'prefs', grouped: 1, filtersShown: true },
       { type: 'run', command: 'workbench.action.terminal.new' },
       { type: 'remember', query: '  ' },
       { type: 'remember', query: 'q'.repeat(1001) },
       { type: 'remember', query: ['q'] },
     ];
     for (const m of bad) assert.equal(parseSearchViewRequest(m), undefined, JSON.stringify(m));
-  });
-
-  it('an open resolves to the result the extension sent with that seq, or to nothing (issue 12, item 9)', () => {
-    const shown = new ShownResults<string>(2);
-    shown.remember(1, ['a1', 'b1']);
-    shown.remember(2, ['a2']);
-    assert.equal(shown.get(1, 1), 'b1');
-    assert.equal(shown.get(2, 0), 'a2');
-    assert.equal(shown.get(2, 1), undefined, 'past the end');
-    assert.equal(shown.get(7, 0), undefined, 'never sent');
-    shown.remember(3, ['a3']);
-    assert.equal(shown.get(1, 0), undefined, 'only the last lists are kept');
-    assert.equal(shown.get(3, 0), 'a3');
-    shown.clear();
-    assert.equal(shown.get(3, 0), undefined);
   });
 
   it('accepts find-similar requests for a span or a piece of code, and nothing else', () => {

@@ -12,7 +12,8 @@ import { deriveState } from '../../src/extension/indexState';
 import { problemItems, progressView } from '../../src/extension/progressView';
 import { resultItems, searchStatus } from '../../src/extension/searchModel';
 import { pageHtml, progressPanelBody, searchViewBody } from '../../src/extension/webviewHtml';
-import { facts, notIndexedFacts } from './extension-facts';
+import type { SearchResult } from '../../src/indexer/search';
+import { facts, notIndexedFacts, progress } from './extension-facts';
 import { repoRoot } from './helpers';
 
 const chromiumPath = [process.env.SEMINDEX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && fs.existsSync(p));
@@ -101,6 +102,8 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.deepEqual(await posted(page), [{ type: 'ready' }]);
 
     await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
+    // The flat ranked list here (the grouped view has its own test below).
+    await send(page, { type: 'prefs', grouped: false, filtersShown: false, languages: ['go', 'python'] });
     assert.equal(await page.textContent('#empty-text'), 'Type to search 12 files (80 chunks).');
     assert.equal(await page.textContent('#embedder'), 'Embedder: static test vectors');
 
@@ -143,10 +146,10 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.keyboard.press('Enter');
     await page.click('#result-0');
     // Opening also remembers the query (the history test below); here, what is opened.
-    // An index into the list the extension sent with that seq, never a path (issue 12, item 9).
+    // A result is named by its index into the host's list for that seq, not by a path.
     assert.deepEqual((await posted(page)).filter((m) => m.type === 'open'), [
-      { type: 'open', seq, index: 1 },
-      { type: 'open', seq, index: 0 },
+      { type: 'open', seq, index: 1, toSide: false },
+      { type: 'open', seq, index: 0, toSide: false },
     ]);
 
     await clearPosted(page);
@@ -170,8 +173,6 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.click('#empty-action');
     assert.deepEqual(await posted(page), [{ type: 'run', command: 'index' }]);
     await send(page, { type: 'seed', query: 'retry with backoff' });
-    // postMessage delivers in a later task: wait for it (read at once, it raced under load).
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.some((m) => (m as { query?: string }).query === 'retry with backoff'), undefined, { timeout: 10_000 });
     assert.equal(await page.inputValue('#query'), 'retry with backoff');
     assert.deepEqual((await posted(page)).at(-1), { type: 'search', seq: 1, query: 'retry with backoff', mode: 'hybrid' });
     await page.close();
@@ -180,6 +181,7 @@ describe('extension webview pages (headless Chromium)', function () {
   it('search view: find similar from the command and from a row (button, Shift+Enter), the header, and back to the query', async () => {
     const page = await open('search.html');
     await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
+    await send(page, { type: 'prefs', grouped: false, filtersShown: false, languages: [] });
     const hits = resultItems(
       [
         { root: 'app', path: 'src/text/levenshtein.py', startLine: 4, endLine: 18, symbol: 'compute_levenshtein_distance', language: 'python', kind: 'function', score: 1, snippet: 'def compute_levenshtein_distance(a, b):' },
@@ -240,7 +242,7 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.equal(await page.getAttribute('#result-0', 'aria-selected'), 'true');
     await clearPosted(page);
     await page.keyboard.press('Enter');
-    assert.deepEqual(await posted(page), [{ type: 'open', seq: asked.seq, index: 0 }]);
+    assert.deepEqual(await posted(page), [{ type: 'open', seq: asked.seq, index: 0, toSide: false }]);
 
     // Shift+Enter on the list, and Tab to the selected row's button then Enter: the same action.
     await clearPosted(page);
@@ -311,7 +313,163 @@ describe('extension webview pages (headless Chromium)', function () {
     await send(page, { type: 'results', seq: seq2, query: 'another query', results: resultItems([{ root: '', path: 'b.ts', startLine: 1, endLine: 2, symbol: 'b', kind: 'function', language: 'typescript', score: 1, snippet: 'function b() {}' }], 'q', false), coverageText: '', ms: 1 });
     await clearPosted(page);
     await page.click('#result-0');
-    assert.deepEqual((await posted(page)).filter((m) => m.type !== 'search'), [{ type: 'remember', query: 'another query' }, { type: 'open', seq: seq2, index: 0 }]);
+    assert.deepEqual((await posted(page)).filter((m) => m.type !== 'search'), [{ type: 'remember', query: 'another query' }, { type: 'open', seq: seq2, index: 0, toSide: false }]);
+    await page.close();
+  });
+
+  it('search view: grouped by file (ranked by best hit, counts, folding, keys), flat on a toggle that is remembered', async () => {
+    const page = await open('search.html');
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
+    const hit = (path: string, startLine: number, symbol: string, score: number): SearchResult => ({ root: '', path, startLine, endLine: startLine + 2, symbol, language: 'python', kind: 'function', score, snippet: `def ${symbol}(a):\n    return a` });
+    // Ranked: b.py's best hit first, then a.py, then b.py's second hit.
+    const hits = resultItems([hit('src/b.py', 10, 'best', 0.9), hit('src/a.py', 1, 'middle', 0.8), hit('src/b.py', 30, 'third', 0.7)], 'best', false);
+    await page.fill('#query', 'best');
+    await page.press('#query', 'Enter');
+    const seq = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq, query: 'best', results: hits, coverageText: '', ms: 1 });
+    await page.locator('#result-2').waitFor({ timeout: 10_000 });
+    assert.equal(await page.textContent('#status'), '3 results in 2 files');
+    const groups = await page.locator('#results .file-group').evaluateAll((els) =>
+      els.map((g) => ({
+        head: (g as unknown as { querySelector(s: string): { getAttribute(a: string): string } }).querySelector('.file-head').getAttribute('aria-label'),
+        rows: [...(g as unknown as { querySelectorAll(s: string): Iterable<{ id: string }> }).querySelectorAll('[role=option]')].map((r) => r.id),
+      })),
+    );
+    assert.deepEqual(groups, [
+      { head: 'src/b.py, 2 results', rows: ['result-0', 'result-2'] },
+      { head: 'src/a.py, 1 result', rows: ['result-1'] },
+    ]);
+    assert.equal(await page.textContent('#file-0 .file-count'), '2');
+
+    // Keys: ↓ from the box to the best hit; ↓ walks the display order, headers included; ← goes to the header, ← again folds.
+    await page.focus('#query');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#results', 'aria-activedescendant'), 'result-0');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#results', 'aria-activedescendant'), 'result-2');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#results', 'aria-activedescendant'), 'file-1');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getAttribute('#results', 'aria-activedescendant'), 'file-0');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getAttribute('#file-0', 'aria-expanded'), 'false');
+    assert.equal(await page.isVisible('#result-0'), false);
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('#results', 'aria-activedescendant'), 'file-1', 'a folded file\'s hits are skipped');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.isVisible('#result-0'), true);
+    await page.click('#file-1');
+    assert.equal(await page.isVisible('#result-1'), false, 'a click on the header folds it');
+    await page.click('#file-1');
+
+    // Open to the side: Ctrl+Enter and Alt+click; copy path:line: Shift+Alt+C and the row's button.
+    await clearPosted(page);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Control+Enter');
+    await page.click('#result-0', { modifiers: ['Alt'] });
+    await page.click('#result-2');
+    await page.keyboard.press('Shift+Alt+KeyC');
+    await page.hover('#result-1');
+    await page.click('#result-1 .result-copy');
+    assert.deepEqual(
+      (await posted(page)).filter((m) => m.type === 'open' || m.type === 'copy'),
+      [
+        { type: 'open', seq, index: 1, toSide: true },
+        { type: 'open', seq, index: 0, toSide: true },
+        { type: 'open', seq, index: 2, toSide: false },
+        { type: 'copy', seq, index: 2 },
+        { type: 'copy', seq, index: 1 },
+      ],
+    );
+    assert.equal(await page.textContent('#status'), 'Copied src/a.py:1');
+    // The row's context for VS Code's webview context menu names it by seq and index.
+    assert.deepEqual(JSON.parse((await page.getAttribute('#result-2', 'data-vscode-context'))!), { webviewSection: 'result', resultSeq: seq, resultIndex: 2, preventDefaultContextMenuItems: true });
+
+    // The flat list on the toggle: rank order, the file on every row; the choice goes to the extension.
+    await clearPosted(page);
+    await page.click('#toggle-grouped');
+    assert.deepEqual(await posted(page), [{ type: 'prefs', grouped: false, filtersShown: false }]);
+    assert.equal(await page.locator('#results .file-group').count(), 0);
+    assert.deepEqual(await page.locator('#results [role=option]').evaluateAll((els) => els.map((e) => e.id)), ['result-0', 'result-1', 'result-2']);
+    assert.equal(await page.textContent('#result-1 .result-file'), 'a.py');
+    // A page that loads with the remembered choice shows it.
+    await send(page, { type: 'prefs', grouped: true, filtersShown: false, languages: [] });
+    assert.equal(await page.locator('#results .file-group').count(), 2);
+    // Folds last while the same query is searched again, and go with a new one.
+    await page.click('#file-0');
+    assert.equal(await page.getAttribute('#file-0', 'aria-expanded'), 'false');
+    await page.press('#query', 'Enter');
+    const again = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq: again, query: 'best', results: hits, coverageText: '', ms: 1 });
+    await page.locator(`#results[aria-label]`).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getAttribute('#file-0', 'aria-expanded'), 'false', 'the same query: still folded');
+    await page.fill('#query', 'other');
+    await page.press('#query', 'Enter');
+    const other = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq: other, query: 'other', results: hits, coverageText: '', ms: 1 });
+    await page.locator('#file-0[aria-expanded=true]').waitFor({ timeout: 10_000 });
+    await page.close();
+  });
+
+  it('search view: files to include / exclude and language go with the search; hidden filters still show as set', async () => {
+    const page = await open('search.html');
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
+    await send(page, { type: 'prefs', grouped: true, filtersShown: false, languages: ['go', 'python', 'typescript'] });
+    assert.equal(await page.isVisible('#filters'), false);
+    await page.click('#toggle-filters');
+    assert.equal(await page.isVisible('#include'), true);
+    assert.equal(await page.getAttribute('#toggle-filters', 'aria-expanded'), 'true');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'prefs', grouped: true, filtersShown: true });
+    await page.fill('#query', 'parse');
+    await page.press('#query', 'Enter');
+    await page.fill('#include', 'src/http');
+    await page.fill('#exclude', '*_test.go');
+    await page.selectOption('#language', 'go');
+    await page.press('#include', 'Enter');
+    const last = (await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as Record<string, unknown>;
+    assert.deepEqual(last, { type: 'search', seq: last.seq, query: 'parse', mode: 'hybrid', include: 'src/http', exclude: '*_test.go', language: 'go' });
+    await send(page, { type: 'results', seq: last.seq, query: 'parse', results: [], coverageText: '', ms: 1 });
+    await page.locator('#empty-text', { hasText: 'Check the filters' }).waitFor({ timeout: 10_000 });
+    await page.click('#toggle-filters');
+    assert.equal(await page.isVisible('#filters'), false);
+    assert.match((await page.getAttribute('#toggle-filters', 'title'))!, /filters are set/);
+    assert.equal(await page.locator('#toggle-filters.filters-set').count(), 1);
+    await page.close();
+  });
+
+  it('search view: snippets carry syntax colour under the query-word marks; the notice says when results are partial', async () => {
+    const page = await open('search.html');
+    const running = deriveState(facts({ fullRun: true, lastRunCoverage: undefined, progress: progress({ phase: 'indexing', filesTotal: 100, filesDone: 43, chunks: 300 }) }));
+    await send(page, { type: 'status', status: searchStatus(running, 'en') });
+    await page.locator('#notice', { hasText: 'Indexing — 43% covered, results so far.' }).waitFor({ timeout: 10_000 });
+    const code = 'def parse_config(path):\n    return open(path, "r")  # read';
+    const hits = resultItems([{ root: '', path: 'a.py', startLine: 1, endLine: 2, symbol: 'parse_config', language: 'python', kind: 'function', score: 1, snippet: code }], 'parse config', false);
+    await page.fill('#query', 'parse config');
+    await page.press('#query', 'Enter');
+    const seq = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq, query: 'parse config', results: hits, coverageText: '43% of files indexed', ms: 1 });
+    await page.locator('#result-0').waitFor({ timeout: 10_000 });
+    assert.equal(await page.textContent('#result-0 pre'), code, 'the text is unchanged');
+    assert.deepEqual(await page.locator('#result-0 .tok-keyword').allTextContents(), ['def', 'return']);
+    assert.deepEqual(await page.locator('#result-0 .tok-string').allTextContents(), ['"r"']);
+    assert.deepEqual(await page.locator('#result-0 .tok-comment').allTextContents(), ['# read']);
+    // The marks sit over the tokens: "parse" and "config" inside the function name's token.
+    assert.deepEqual(await page.locator('#result-0 mark').allTextContents(), ['parse', 'config']);
+    assert.equal(await page.locator('#result-0 mark .tok-function').count(), 2);
+    // Hostile classes from a page message are not applied.
+    await clearPosted(page);
+    await page.fill('#query', 'x');
+    await page.press('#query', 'Enter');
+    const seq2 = ((await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number }).seq;
+    await send(page, { type: 'results', seq: seq2, query: 'x', results: [{ ...hits[0], tokens: [[0, 3, 'keyword x" onclick="'], [4, 9, 'string']] }], coverageText: '', ms: 1 });
+    await page.locator('#result-0 .tok-string').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#result-0 pre span[class*="onclick"]').count(), 0);
+    // Another window writing: read-only, said above the results.
+    const busy = deriveState(facts({ engineOpen: false, problem: { kind: 'busy', message: 'cli writes' } }));
+    await send(page, { type: 'status', status: searchStatus(busy, 'en') });
+    await page.locator('#notice', { hasText: 'Another window is indexing this workspace — results are read-only.' }).waitFor({ timeout: 10_000 });
     await page.close();
   });
 

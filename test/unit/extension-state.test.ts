@@ -4,7 +4,7 @@ import type { SearchResult } from '../../src/indexer/search';
 import { formatCount, formatPercent, formatRate, plural } from '../../src/extension/format';
 import { type IndexState, deriveState, estimate } from '../../src/extension/indexState';
 import { diffView, problemItems, progressView } from '../../src/extension/progressView';
-import { coverageText, quickPickItem, searchStatus } from '../../src/extension/searchModel';
+import { coverageText, copiedLocation, quickPickItem, searchNotice, searchStatus } from '../../src/extension/searchModel';
 import { firstIndexProgress, statusBarView } from '../../src/extension/statusText';
 import { facts, notIndexedFacts, progress } from './extension-facts';
 
@@ -105,7 +105,7 @@ describe('extension index state', () => {
   it('tells the search view what to do in each empty state', () => {
     const notIndexed = searchStatus(deriveState(notIndexedFacts()), EN);
     assert.equal(notIndexed.action, 'index');
-    assert.match(notIndexed.hint, /not indexed/);
+    assert.match(notIndexed.hint, /^No index yet — Index Workspace/);
     assert.equal(searchStatus(deriveState(facts({ hasFolder: false })), EN).action, 'openFolder');
     const running: IndexState = indexing({ chunks: 0, filesDone: 0 });
     assert.match(searchStatus(running, EN).hint, /results appear as files are indexed/);
@@ -113,6 +113,24 @@ describe('extension index state', () => {
     assert.equal(ready.action, null);
     assert.equal(ready.hint, 'Type to search 12 files (80 chunks).');
     assert.equal(ready.embedder, 'static word vectors (test)');
+  });
+
+  it('says above the results when they are partial or read-only, and nothing when they are complete', () => {
+    const running = indexing({ filesDone: 193 });
+    assert.equal(searchNotice(running, EN), `Indexing — ${formatPercent(running.coverage!, EN)} covered, results so far.`);
+    assert.match(searchStatus(running, EN).notice, /^Indexing — \d+% covered, results so far\.$/);
+    assert.match(searchNotice(indexing({ phase: 'paused' }), EN), /^Indexing paused — \d+% covered, results so far\.$/);
+    assert.equal(searchNotice(indexing({ chunks: 0, filesDone: 0 }), EN), '', 'nothing to search yet: the empty state says so');
+    const busy = deriveState(facts({ engineOpen: false, problem: { kind: 'busy', message: 'cli writes' } }));
+    assert.equal(searchStatus(busy, EN).notice, 'Another window is indexing this workspace — results are read-only.');
+    assert.equal(searchNotice(deriveState(facts()), EN), '');
+    assert.equal(searchNotice(deriveState(notIndexedFacts()), EN), '');
+  });
+
+  it('copies a result as path:line, with the folder first in a multi-root workspace', () => {
+    assert.equal(copiedLocation({ root: 'api', path: 'src/http/headers.go', startLine: 12 }, true), 'api/src/http/headers.go:12');
+    assert.equal(copiedLocation({ root: '', path: 'src/a.ts', startLine: 3 }, false), 'src/a.ts:3');
+    assert.equal(copiedLocation({ root: 'api', path: 'src/a.ts', startLine: 3 }, false), 'src/a.ts:3');
   });
 
   it('holds rate and ETA back until 3 s have passed and 2% of the files are done', () => {

@@ -305,6 +305,28 @@ describe('semindex similar (CLI)', function () {
     assert.match(text, /src\/text\/levenshtein\.py:\d+-\d+ {2}compute_levenshtein_distance/);
   });
 
+  it('search --path, --exclude and --language narrow the results; the engine applies exclude like path', async () => {
+    const paths = (args: string[]) => (JSON.parse(cli(['search', '--store', store, '-k', '10', '--json', ...args])).results as Hit[]).map((r) => r.path);
+    const all = paths(['edit distance between strings']);
+    assert.ok(all.includes('lib/distance.py') && all.includes('src/text/levenshtein.py'), JSON.stringify(all));
+    const inLib = paths(['--path', 'lib/**', 'edit distance between strings']);
+    assert.ok(inLib.length > 0 && inLib.every((p) => p.startsWith('lib/')), JSON.stringify(inLib));
+    const notLib = paths(['--exclude', 'lib/**', 'edit distance between strings']);
+    assert.ok(notLib.includes('src/text/levenshtein.py') && !notLib.some((p) => p.startsWith('lib/')), JSON.stringify(notLib));
+    const both = paths(['--path', 'src/**', '--exclude', '**/*.py', 'edit distance between strings']);
+    assert.ok(both.every((p) => p.startsWith('src/') && !p.endsWith('.py')), JSON.stringify(both));
+    const go = paths(['--language', 'go', 'parse header']);
+    assert.deepEqual([...new Set(go)], ['src/http/headers.go']);
+    const reader = await IndexReader.open(store);
+    try {
+      const hits = await reader.search('edit distance between strings', { k: 10, exclude: 'src/**', language: 'PYTHON' });
+      assert.ok(hits.length > 0 && hits.every((r) => r.path === 'lib/distance.py'), JSON.stringify(hits.map((r) => r.path)));
+      assert.deepEqual(await reader.search('edit distance', { exclude: '**' }), []);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('chunkAt gives the innermost chunk around a line (find similar at the cursor), or nothing where no code is indexed', async () => {
     const reader = await IndexReader.open(store);
     try {

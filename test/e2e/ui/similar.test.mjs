@@ -104,7 +104,7 @@ describe('Find Similar Code (packaged extension in code-server)', function () {
     assert.equal(await view.locator('#query').inputValue(), '', 'the header stands in for the query');
     await widenSideBar(page, 520);
     const first = view.locator('#results [role=option]').first();
-    await first.filter({ hasText: 'fuzzy_match.py' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="fuzzy_match.py"]').waitFor({ timeout: WAIT });
     await view.locator('#status', { hasText: /^\d+ results?/ }).waitFor({ timeout: WAIT });
     assert.match((await first.getAttribute('aria-label')) ?? '', /^edit_distance, src\/text\/fuzzy_match\.py, lines \d+–\d+$/);
     const labels = await rowLabels(view);
@@ -128,7 +128,7 @@ describe('Find Similar Code (packaged extension in code-server)', function () {
     await first.hover();
     await first.locator('.result-similar').click();
     await view.locator('#similar-label', { hasText: `Similar to src/text/fuzzy_match.py:${start}-${end}` }).waitFor({ timeout: WAIT });
-    await view.locator('#results [role=option]').first().filter({ hasText: 'levenshtein.py' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="levenshtein.py"]').waitFor({ timeout: WAIT });
     const labels = await rowLabels(view);
     assert.match(labels[0], /^compute_levenshtein_distance, src\/text\/levenshtein\.py, lines /, JSON.stringify(labels));
     assert.ok(!labels.some((l) => l.startsWith('edit_distance,')), `the result itself is left out: ${JSON.stringify(labels)}`);
@@ -139,7 +139,7 @@ describe('Find Similar Code (packaged extension in code-server)', function () {
     await view.locator('#similar-clear').click();
     await view.locator('#similar').waitFor({ state: 'hidden', timeout: WAIT });
     await view.locator('#query').fill('ParseHTTPHeader');
-    await view.locator('#results [role=option]').first().filter({ hasText: 'headers.go' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="headers.go"]').waitFor({ timeout: WAIT });
   });
 
   it('without a selection, the command finds code like the indexed function around the cursor', async () => {
@@ -154,7 +154,7 @@ describe('Find Similar Code (packaged extension in code-server)', function () {
     const view = await frameWith(page, '#similar-label');
     // The header names the whole chunk the cursor is in, as the index has it.
     await view.locator('#similar-label', { hasText: `Similar to src/text/levenshtein.py:${fn.start}-${fn.end}` }).waitFor({ state: 'visible', timeout: WAIT });
-    await view.locator('#results [role=option]').first().filter({ hasText: 'fuzzy_match.py' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="fuzzy_match.py"]').waitFor({ timeout: WAIT });
     const labels = await rowLabels(view);
     assert.ok(!labels.some((l) => l.startsWith('compute_levenshtein_distance,')), JSON.stringify(labels));
   });

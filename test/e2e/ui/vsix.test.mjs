@@ -133,14 +133,14 @@ describe('packaged extension (.vsix) in code-server', function () {
     await view.locator('#mode-keyword').click();
     assert.equal(await view.locator('#mode-keyword').getAttribute('aria-pressed'), 'true');
     await query.fill('ParseHTTPHeader');
-    await view.locator('#results [role=option]').first().filter({ hasText: 'headers.go' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="headers.go"]').waitFor({ timeout: WAIT });
     assert.match((await view.locator('#results [role=option]').first().getAttribute('aria-label')) ?? '', /^ParseHTTPHeader, src\/http\/headers\.go, lines/);
 
     // A question in hybrid mode.
     await view.locator('#mode-hybrid').click();
     await query.fill('edit distance between two strings');
     const first = view.locator('#results [role=option]').first();
-    await first.filter({ hasText: 'levenshtein.py' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="levenshtein.py"]').waitFor({ timeout: WAIT });
     await view.locator('#status', { hasText: /\d+ results?/ }).waitFor({ timeout: WAIT });
     const label = (await first.getAttribute('aria-label')) ?? '';
     assert.match(label, /^compute_levenshtein_distance, src\/text\/levenshtein\.py, lines \d+–\d+$/, label);
@@ -216,7 +216,7 @@ describe('packaged extension (.vsix) in code-server', function () {
     let query = view.locator('#query');
     await query.fill(last);
     await query.press('Enter'); // settled on: kept in the workspace's history
-    await view.locator('#results [role=option]').first().filter({ hasText: 'crc32.c' }).waitFor({ timeout: WAIT });
+    await view.locator('#result-0[aria-label*="crc32.c"]').waitFor({ timeout: WAIT });
     // The page learns the new history from the extension's reply to `remember` (workspaceState is
     // written first): on a loaded machine ↑ can come before it, so try until it has (as below).
     await recallLast(query, last);
