@@ -405,6 +405,13 @@
     appendSnippet(pre, String(r.snippet), r.highlights, r.tokens);
     if (r.moreLines > 0) pre.append(span('result-more', `\n… ${r.moreLines} more line${r.moreLines === 1 ? '' : 's'}`));
     item.append(pre);
+    if (Array.isArray(r.copies) && r.copies.length) {
+      const copies = document.createElement('div');
+      copies.className = 'result-copies';
+      copies.textContent = `Same code also in ${r.copies.slice(0, 3).join(', ')}${r.copies.length > 3 ? ` and ${r.copies.length - 3} more` : ''}`;
+      copies.title = r.copies.join('\n');
+      item.append(copies);
+    }
 
     item.addEventListener('click', (e) => {
       select(item);

@@ -79,6 +79,8 @@ export interface ResultItem {
   /** Syntax colour: [start, end, class) ranges into snippet (syntax.ts). */
   tokens: SyntaxToken[];
   moreLines: number;
+  /** Where the same code also is ("lib/bundle.js:120"): identical copies shown once as this result. */
+  copies: string[];
 }
 
 /** The index as the search view needs it (a subset of IndexState, plus wording). */

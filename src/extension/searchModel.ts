@@ -75,6 +75,8 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
       highlights: highlightRanges(snippet.text, terms),
       tokens,
       moreLines: snippet.moreLines,
+      // The engine names copies as results show paths (`root/path` with several roots).
+      copies: (r.copies ?? []).map((c) => `${c.path}:${c.startLine}`),
     };
   });
 }

@@ -119,7 +119,7 @@ describe('extension webview pages (headless Chromium)', function () {
     const hostile = '<img src=x onerror="window.__pwned=1">';
     const results = resultItems(
       [
-        { root: 'app', path: 'src/<b>config</b>.ts', startLine: 3, endLine: 9, symbol: 'parseConfig', language: 'typescript', kind: 'function', score: 1, snippet: `function parseConfig(text) {\n  return ${hostile};\n}` },
+        { root: 'app', path: 'src/<b>config</b>.ts', startLine: 3, endLine: 9, symbol: 'parseConfig', language: 'typescript', kind: 'function', score: 1, snippet: `function parseConfig(text) {\n  return ${hostile};\n}`, copies: [{ path: 'app/dist/<i>bundle</i>.js', startLine: 120, endLine: 126 }] },
         { root: 'lib', path: 'lib/b.ts', startLine: 1, endLine: 1, symbol: '', language: 'typescript', kind: 'window', score: 0.5, snippet: 'const configValue = 1;' },
       ],
       'parse config',
@@ -134,6 +134,8 @@ describe('extension webview pages (headless Chromium)', function () {
     assert.ok((await page.textContent('#result-0 pre'))!.includes(hostile));
     assert.deepEqual(await page.locator('#result-0 mark').allTextContents(), ['parseConfig']);
     assert.equal(await page.textContent('#result-0 .result-root'), 'app');
+    assert.equal(await page.textContent('#result-0 .result-copies'), 'Same code also in app/dist/<i>bundle</i>.js:120', 'identical copies named, as text');
+    assert.equal(await page.locator('#result-1 .result-copies').count(), 0);
     assert.match((await page.getAttribute('#result-0', 'aria-label'))!, /parseConfig, src\/<b>config<\/b>\.ts in app, lines 3–9/);
 
     await clearPosted(page);
