@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job on this machine, headless: indexes this repository with the extension's own engine
+# (the bundled CLI, the same code the extension runs) and shows a search, a find-similar and the
+# index's status. The store goes to ~/.cache/semindex-demo (a second run updates it incrementally).
+#   bash scripts/demo.sh ["query"]        (npm run demo)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+store="${SEMINDEX_DEMO_STORE:-${XDG_CACHE_HOME:-$HOME/.cache}/semindex-demo}"
+query="${1:-read the files git lists in a repository}"
+cli="$here/dist/cli.js"
+[ -f "$cli" ] || (cd "$here" && npm run build --silent)
+echo "== index $here → $store"
+node "$cli" index "$here" --store "$store"
+echo
+echo "== search: \"$query\""
+node "$cli" search --store "$store" -k 5 "$query"
+echo
+echo "== status"
+node "$cli" status --store "$store"
