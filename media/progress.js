@@ -68,7 +68,7 @@
   function renderProblems(items, total) {
     const list = $('problems');
     list.replaceChildren(
-      ...items.map((item) => {
+      ...items.map((item, i) => {
         const li = document.createElement('li');
         li.className = `problem ${item.status === 'failed' ? 'failed' : 'skipped'}`;
         const badge = document.createElement('span');
@@ -80,7 +80,7 @@
         open.textContent = item.label;
         open.title = `Open ${item.label}`;
         open.setAttribute('aria-label', `Open ${item.label} (${item.status}: ${item.reason})`);
-        open.addEventListener('click', () => vscode.postMessage({ type: 'open', root: item.root, path: item.path }));
+        open.addEventListener('click', () => vscode.postMessage({ type: 'open', index: i }));
         const reason = document.createElement('span');
         reason.className = 'reason';
         reason.textContent = item.reason;

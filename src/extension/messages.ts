@@ -122,7 +122,8 @@ export type ProgressCommand = 'index' | 'pause' | 'resume' | 'cancel' | 'rebuild
 export type ProgressPanelRequest =
   | { type: 'ready' }
   | { type: 'run'; command: ProgressCommand }
-  | { type: 'open'; root: string; path: string };
+  /** Opens item `index` of the problem list the extension last sent (its own list: the page names no path). */
+  | { type: 'open'; index: number };
 
 export type ProgressPanelUpdate =
   | { type: 'state'; view: Partial<ProgressView> }
@@ -245,8 +246,7 @@ export function parseProgressPanelRequest(msg: unknown): ProgressPanelRequest | 
     case 'run':
       return oneOf(m.command, PROGRESS_COMMANDS) ? { type: 'run', command: m.command } : undefined;
     case 'open':
-      if (!str(m.root, 256, true) || !str(m.path, MAX_PATH_LENGTH)) return undefined;
-      return { type: 'open', root: m.root, path: m.path };
+      return index(m.index) ? { type: 'open', index: m.index } : undefined;
     default:
       return undefined;
   }

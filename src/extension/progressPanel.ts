@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { type ProgressPanelUpdate, parseProgressPanelRequest } from './messages';
 import { openFile } from './openLocation';
-import { type ProgressView, diffView, problemItems, progressView } from './progressView';
+import { type ProblemItem, type ProgressView, diffView, problemItems, progressView } from './progressView';
 import { mediaPage, progressPanelBody } from './webviewHtml';
 
 
@@ -20,7 +20,8 @@ export class ProgressPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private pageReady = false;
   private last: ProgressView | undefined;
-  private lastProblems: { list: unknown; key: string } | undefined;
+  /** The problem list last sent (the page's `open` names an item of it by index). */
+  private lastProblems: { list: unknown; key: string; items: ProblemItem[] } | undefined;
 
   static show(extensionUri: vscode.Uri, ctx: Ctx): void {
     if (ProgressPanel.current) {
@@ -90,9 +91,11 @@ export class ProgressPanel {
         void vscode.commands.executeCommand(command);
         return;
       }
-      case 'open':
-        void openFile(this.ctx, msg.root, msg.path);
+      case 'open': {
+        const item = this.lastProblems?.items[msg.index];
+        if (item) void openFile(this.ctx, item.root, item.path);
         return;
+      }
     }
   }
 
@@ -109,7 +112,7 @@ export class ProgressPanel {
       const { items, total } = problemItems(list, state.multiRoot);
       const key = JSON.stringify([items, total]);
       if (full || key !== this.lastProblems?.key) this.post({ type: 'problems', items, total });
-      this.lastProblems = { list, key };
+      this.lastProblems = { list, key, items };
     }
   }
 

@@ -106,8 +106,10 @@ describe('extension webview messages', () => {
   it('accepts only the progress panel commands it offers', () => {
     for (const command of ['index', 'pause', 'resume', 'cancel', 'rebuild']) assert.deepEqual(parseProgressPanelRequest({ type: 'run', command }), { type: 'run', command });
     assert.equal(parseProgressPanelRequest({ type: 'run', command: 'openFolder' }), undefined);
-    assert.deepEqual(parseProgressPanelRequest({ type: 'open', root: '', path: 'a.bin' }), { type: 'open', root: '', path: 'a.bin' });
-    assert.equal(parseProgressPanelRequest({ type: 'open', root: 'r' }), undefined);
+    assert.deepEqual(parseProgressPanelRequest({ type: 'open', index: 2 }), { type: 'open', index: 2 });
+    // A path is not how the page names a file (issue 12, item 9): only an index into the host's list.
+    assert.equal(parseProgressPanelRequest({ type: 'open', root: '', path: 'a.bin' }), undefined);
+    assert.equal(parseProgressPanelRequest({ type: 'open', index: -1 }), undefined);
     assert.equal(parseProgressPanelRequest({ type: 'search', seq: 1, query: 'q', mode: 'hybrid' }), undefined);
   });
 
