@@ -5,6 +5,7 @@
 import picomatch from 'picomatch';
 import { embeddingText } from './embed';
 import { SemindexError } from './errors';
+import { storePredicate } from './filters';
 import type { ChunkStore, StoredHit } from './store';
 import { INDEX_FORMAT } from './layout';
 import { ftsText, legacyQueryText, queryText } from './tokens';
@@ -175,13 +176,16 @@ export class HybridSearch {
     const k = Math.max(1, Math.min(opts.k ?? 10, MAX_K));
     const mode = opts.mode ?? 'hybrid';
     const keep = resultFilter(opts, exclude);
-    // The store has no predicates on path or language yet: a filtered search takes more
-    // candidates (k × 5, at most MAX_K) from each list and filters them here, so a narrow filter
-    // can return fewer than k results. (A later issue moves filters into the LanceDB queries.)
+    // The include glob and the language narrow the store's own queries (filters.ts: a LIKE that
+    // matches a superset of the glob's paths, the language exactly); each candidate is then checked
+    // against the exact globs, the exclude glob and `exclude`, so a filtered search still takes
+    // more candidates (k × 5, at most MAX_K) from each list: an exclude glob, or a glob no LIKE can
+    // narrow (brace lists inside, classes), is applied to them only.
+    const where = storePredicate(opts);
     const depth = Math.max(HYBRID.depth, keep ? Math.min(MAX_K, k * 5) : k);
     const [bm25, { vector, query }] = await Promise.all([
-      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth),
-      mode === 'bm25' ? { vector: [], query: undefined } : this.semantic(embed, depth),
+      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where),
+      mode === 'bm25' ? { vector: [], query: undefined } : this.semantic(embed, depth, where),
     ]);
     if (mode === 'hybrid' && query) vector.push(...(await this.completeVectorScores(query, bm25, vector)));
     const ranked =
@@ -191,11 +195,11 @@ export class HybridSearch {
     return top.map((r, i) => toResult(r, texts[i]));
   }
 
-  private async semantic(embed: () => Promise<Float32Array[]>, depth: number): Promise<{ vector: StoredHit[]; query?: Float32Array }> {
+  private async semantic(embed: () => Promise<Float32Array[]>, depth: number, where?: string): Promise<{ vector: StoredHit[]; query?: Float32Array }> {
     const [query] = await embed();
     // No known word in the text: the zero vector carries no signal, and cosine is undefined.
     if (!query || !query.some((x) => x !== 0)) return { vector: [] };
-    return { vector: await this.store.vectorSearch(query, depth), query };
+    return { vector: await this.store.vectorSearch(query, depth, where), query };
   }
 
   /**

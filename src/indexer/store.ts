@@ -218,19 +218,24 @@ export class ChunkStore {
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
   }
 
-  async vectorSearch(vector: Float32Array, limit: number): Promise<StoredHit[]> {
+  /** The `limit` rows nearest `vector`, among the rows `where` admits (a predicate: filters.ts). */
+  async vectorSearch(vector: Float32Array, limit: number, where?: string): Promise<StoredHit[]> {
     let query = this.table.vectorSearch(vector).distanceType('cosine').withRowId().select([...this.hitColumns, '_distance']).limit(limit);
+    if (where) query = query.where(where);
     if (this.vectorPartitions > 1) query = query.nprobes(Math.ceil((this.vectorPartitions * 3) / 8));
     const rows = await query.toArray();
     return rows.map((r) => toHit(r, r._distance));
   }
 
-  async textSearch(query: string, limit: number): Promise<StoredHit[]> {
+  /** The `limit` best BM25 matches, among the rows `where` admits (a predicate: filters.ts). */
+  async textSearch(query: string, limit: number, where?: string): Promise<StoredHit[]> {
     if (!this.ftsReady) {
       this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
       if (!this.ftsReady) return [];
     }
-    const rows = await this.table.query().fullTextSearch(query, { columns: 'fts' }).withRowId().select([...this.hitColumns, '_score']).limit(limit).toArray();
+    let q = this.table.query().fullTextSearch(query, { columns: 'fts' }).withRowId().select([...this.hitColumns, '_score']).limit(limit);
+    if (where) q = q.where(where);
+    const rows = await q.toArray();
     return rows.map((r) => toHit(r, r._score));
   }
 

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
+import { storePredicate } from '../../src/indexer/filters';
 import { Indexer } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
 import { HybridSearch, collapseCopies, fuse, nameMatch } from '../../src/indexer/search';
@@ -158,6 +159,49 @@ describe('search: fusion, name match, copies', function () {
       assert.deepEqual([...d.values()].map((x) => Number(x.toFixed(6))), [0.4, 0.4], 'cosine distance of each row by id');
     } finally {
       store.close();
+    }
+  });
+});
+
+describe('search filters as store predicates', function () {
+  this.timeout(120_000);
+
+  it('a glob becomes a LIKE that admits every path it matches; the language an equality', () => {
+    assert.equal(storePredicate({}), undefined);
+    assert.equal(storePredicate({ language: 'Python' }), "language = 'python'");
+    const where = storePredicate({ path: '{src/http,src/http/**,**/src/http,**/src/http/**}' })!;
+    assert.match(where, /path LIKE 'src\/http\/%'/);
+    assert.match(where, /path LIKE '%src\/http'/);
+    assert.equal(storePredicate({ path: 'lib/{a,b}/*.js' }), undefined, 'braces inside: no LIKE, filtered after fetching');
+    assert.equal(storePredicate({ path: 'my_dir/*.js' }), "(path LIKE 'my\\_dir/%.js' OR concat(root, '/', path) LIKE 'my\\_dir/%.js')", 'LIKE wildcards in names are escaped');
+  });
+
+  it('a folder whose code ranks below the top candidates of the whole index is still searched', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 80; i++) files[`a/config${i}.js`] = `function parseConfig${i}(text) {\n  return parseConfigText(text, ${i});\n}\n`;
+    // One weaker match, in a folder of its own, among many other words.
+    files['b/setup.js'] = `function setupEverything(options) {\n  const parsed = readConfiguration(options.file);\n${Array.from({ length: 30 }, (_, i) => `  registerHandler${i}(parsed.handlers[${i}], options.timeout, options.retries);`).join('\n')}\n  return parsed;\n}\n`;
+    const ws = tempDir('ws');
+    writeTree(ws, files);
+    const store = tempDir('store');
+    const ix = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'static' }, workers: 1 });
+    try {
+      await ix.index();
+    } finally {
+      await ix.close();
+    }
+    const reader = await IndexReader.open(store);
+    try {
+      for (const mode of ['bm25', 'vector', 'hybrid'] as const) {
+        const all = await reader.search('parse config', { k: 50, mode });
+        assert.ok(!all.some((r) => r.path === 'b/setup.js'), `${mode}: b/setup.js is not among the index's top 50 (the test's premise)`);
+        const inB = await reader.search('parse config', { k: 10, mode, path: 'b/**' });
+        assert.deepEqual(inB.map((r) => r.path), ['b/setup.js'], `${mode}: the folder's own match`);
+        const js = await reader.search('parse config', { k: 5, mode, language: 'javascript', path: '**/config7.js' });
+        assert.deepEqual(js.map((r) => r.path), ['a/config7.js']);
+      }
+    } finally {
+      reader.close();
     }
   });
 });
