@@ -129,15 +129,16 @@ export function createMcpServer(reader: FollowingReader): McpServer {
         k: z.number().int().min(1).max(MAX_K).optional().describe('results to return (default 10)'),
         mode: z.enum(['hybrid', 'vector', 'bm25']).optional().describe('hybrid (default): keywords and meaning; vector: meaning only; bm25: keywords only'),
         path: z.string().optional().describe('glob the file path must match, e.g. "src/**" or "**/*.py"'),
+        exclude: z.string().optional().describe('glob the file path must not match, e.g. "**/test/**"'),
         language: z.string().optional().describe('language id the chunk must have, e.g. "typescript"'),
       },
       outputSchema: resultsShape,
       annotations: readOnly,
     },
-    async ({ query, k, mode, path, language }) => {
+    async ({ query, k, mode, path, exclude, language }) => {
       try {
         return await reader.use(async (r) => {
-          const hits = (await r.search(query, { k: k ?? 10, mode, path, language })).map(hitOf);
+          const hits = (await r.search(query, { k: k ?? 10, mode, path, exclude, language })).map(hitOf);
           if (!hits.length) {
             const empty = await emptyIndex(r, storeDir);
             if (empty) return empty;

@@ -17,6 +17,7 @@ export interface SearchToolInput {
   maxResults?: number;
   mode?: SearchMode;
   include?: string;
+  exclude?: string;
   language?: string;
 }
 
@@ -90,11 +91,11 @@ class SearchTool implements vscode.LanguageModelTool<SearchToolInput> {
   }
 
   async invoke(options: vscode.LanguageModelToolInvocationOptions<SearchToolInput>): Promise<vscode.LanguageModelToolResult> {
-    const { query, maxResults, mode, include, language } = options.input;
+    const { query, maxResults, mode, include, exclude, language } = options.input;
     const why = unavailable(this.ctx);
     if (why) return new vscode.LanguageModelToolResult([text(why)]);
     if (!query?.trim()) return new vscode.LanguageModelToolResult([text('Semindex: the query is empty.')]);
-    const results = await this.ctx.search(query, { k: clampK(maxResults), mode: mode && ['hybrid', 'vector', 'bm25'].includes(mode) ? mode : undefined, path: include, language });
+    const results = await this.ctx.search(query, { k: clampK(maxResults), mode: mode && ['hybrid', 'vector', 'bm25'].includes(mode) ? mode : undefined, path: include, exclude, language });
     return resultParts(this.ctx, `Semindex search "${query}"`, results);
   }
 }

@@ -164,7 +164,7 @@ describe('extension manifest', () => {
     const search = tools.find((t) => t.name === 'semindex_search')!;
     assert.equal(search.toolReferenceName, 'semindex');
     assert.equal(search.canBeReferencedInPrompt, true);
-    assert.deepEqual(Object.keys(search.inputSchema.properties).sort(), ['include', 'language', 'maxResults', 'mode', 'query']);
+    assert.deepEqual(Object.keys(search.inputSchema.properties).sort(), ['exclude', 'include', 'language', 'maxResults', 'mode', 'query']);
     assert.deepEqual(search.inputSchema.required, ['query']);
     assert.ok(search.modelDescription.length > 200);
     const similar = tools.find((t) => t.name === 'semindex_similar')!;

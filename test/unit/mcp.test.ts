@@ -144,7 +144,7 @@ describe('mcp server (semindex mcp, over stdio)', function () {
       assert.equal(t.outputSchema?.type, 'object', t.name);
     }
     const search = tools.find((t) => t.name === 'search')!;
-    assert.deepEqual(Object.keys(search.inputSchema.properties ?? {}).sort(), ['k', 'language', 'mode', 'path', 'query']);
+    assert.deepEqual(Object.keys(search.inputSchema.properties ?? {}).sort(), ['exclude', 'k', 'language', 'mode', 'path', 'query']);
     assert.deepEqual(search.inputSchema.required, ['query']);
     const similar = tools.find((t) => t.name === 'find_similar')!;
     assert.deepEqual(Object.keys(similar.inputSchema.properties ?? {}).sort(), ['code', 'endLine', 'k', 'path', 'startLine']);
@@ -170,6 +170,8 @@ describe('mcp server (semindex mcp, over stdio)', function () {
     const byPath = (await call(client, 'search', { query: 'edit distance insertions deletions', path: 'lib/**' })).structuredContent as Results;
     assert.ok(byPath.results.length > 0);
     assert.ok(byPath.results.every((r) => r.path.startsWith('lib/')), JSON.stringify(byPath.results));
+    const notLib = (await call(client, 'search', { query: 'edit distance insertions deletions', exclude: 'lib/**' })).structuredContent as Results;
+    assert.ok(notLib.results.length > 0 && notLib.results.every((r) => !r.path.startsWith('lib/')), JSON.stringify(notLib.results));
     const none = (await call(client, 'search', { query: 'edit distance', language: 'rust' })).structuredContent as Results;
     assert.deepEqual(none.results, []);
   });
