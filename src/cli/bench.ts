@@ -151,9 +151,10 @@ const stageLine = (stages: Record<string, number>) => Object.entries(stages).map
 function naturalQueries(files: { abs: string }[], count: number): string[] {
   const kernelDoc = /^\s*\*\s+(?:struct\s+|enum\s+|union\s+)?[A-Za-z_][\w.]*(?:\(\))?\s+-\s+(.+)$/;
   const comment = /^\s*(?:\/\/|#|\*)\s*(.+)$/;
-  const found = new Set<string>();
+  const summaries = new Set<string>();
+  const comments = new Set<string>();
   const step = Math.max(1, Math.floor(files.length / (count * 4)));
-  for (let i = 0; i < files.length && found.size < count * 8; i += step) {
+  for (let i = 0; i < files.length && summaries.size < count * 8; i += step) {
     let text: string;
     try {
       text = fs.readFileSync(files[i].abs, 'utf8');
@@ -161,15 +162,17 @@ function naturalQueries(files: { abs: string }[], count: number): string[] {
       continue;
     }
     for (const line of text.split('\n')) {
-      const m = kernelDoc.exec(line) ?? comment.exec(line);
+      const doc = kernelDoc.exec(line);
+      const m = doc ?? comment.exec(line);
       if (!m) continue;
       const q = m[1].replace(/[.:;,]+$/, '').trim();
       const words = q.split(/\s+/);
       if (words.length < 4 || words.length > 12 || !words.every((w) => /^[A-Za-z][A-Za-z'-]*,?$/.test(w))) continue;
-      found.add(q.toLowerCase());
+      (doc ? summaries : comments).add(q.toLowerCase());
     }
   }
-  const all = [...found];
+  // Doc summaries say what code does; other comment lines are often a sentence's middle.
+  const all = summaries.size >= count ? [...summaries] : [...summaries, ...comments];
   const picked: string[] = [];
   for (let i = 0; i < count && all.length; i++) picked.push(all[Math.floor((i * all.length) / count)]);
   return picked;
