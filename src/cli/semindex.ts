@@ -264,6 +264,9 @@ async function runStatus(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(s));
     else {
       console.log(`${s.files} files, ${s.chunks} chunks, ${s.failed} failed, ${s.skipped} skipped; ${(s.bytes / 1048576).toFixed(1)} MiB on disk`);
+      const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+      const d = s.disk;
+      console.log(`table: rows ${mib(d.rows)}, vector index ${mib(d.vectorIndex)}, BM25 index ${mib(d.ftsIndex)}, version log ${mib(d.log)}${d.olderVersions ? `; ${mib(d.olderVersions)} of it only older versions use (removed at the next fold)` : ''}`);
       if (s.excluded) console.log(leftOut(s.excluded));
       console.log(`embedder: ${s.embedderDescription}`);
       if (s.lastFullRun) console.log(`last full run: ${new Date(s.lastFullRun.at).toISOString()} (${s.lastFullRun.seconds}s)`);

@@ -24,11 +24,13 @@ import type { EmbedderConfig } from './types';
  * chunk); an index of an earlier format may hold them, and only a rebuild reads every file
  * again to take them out. 5: as 4, with each row's file size and a white-space-blind code hash
  * (docpairs.ts#bodyHash), so that search shows identical copies once (search.ts#collapseCopies).
+ * 6: as 5, in Lance's 2.1 file format with the chunk text and BM25 field zstd-compressed, and an
+ * IVF-RQ vector index (refined on the stored vectors) in place of IVF-Flat's second copy of them.
  * An index of another format is rebuilt beside the old one, which keeps
  * serving (queried its own way) until the new one is complete; a format-2 or 3 index is queried
- * as format 4 meanwhile (2 and 3 differ only in hex literals, 3 to 5 not in how they are queried).
+ * as format 4 meanwhile (2 and 3 differ only in hex literals, 3 to 6 not in how they are queried).
  */
-export const INDEX_FORMAT = 5;
+export const INDEX_FORMAT = 6;
 
 export interface IndexInfo {
   /** Directory name inside the store. */

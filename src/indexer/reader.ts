@@ -8,7 +8,7 @@ import { type IndexInfo, StoreLayout, indexFormat } from './layout';
 import { StoreLock } from './lock';
 import type { ExcludedCounts } from './scan';
 import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
-import { ChunkStore } from './store';
+import { ChunkStore, type StoreDiskUsage } from './store';
 import type { Embedder } from './types';
 
 /** The folder holds no index (never indexed, or not a store at all). */
@@ -39,6 +39,8 @@ export interface StoreStatus {
   embedderDescription: string;
   dim: number;
   bytes: number;
+  /** The active index's table on disk, by part (the rest of `bytes`: catalogs, an index being built). */
+  disk: StoreDiskUsage;
   lastFullRun?: IndexInfo['lastFullRun'];
   lastIncrementalRun?: number;
   /** Files the last full run left out, by reason (scan.ts ExcludedCounts); absent before a run of this version. */
@@ -116,6 +118,7 @@ export class IndexReader {
       embedderDescription: info.description,
       dim: info.dim,
       bytes: await this.layout.sizeOnDisk(),
+      disk: await this.store.diskUsage(),
       lastFullRun: info.lastFullRun,
       lastIncrementalRun: info.lastIncrementalRun,
       ...(info.lastFullRun?.excluded ? { excluded: info.lastFullRun.excluded } : {}),

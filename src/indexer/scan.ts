@@ -392,16 +392,22 @@ class RootScanner {
       const scopes = entries.some((e) => e.name === '.gitignore') ? await this.withGitignore(parentScopes, dirAbs, dirRel) : parentScopes;
       // Sorted so that scans, and therefore runs, are deterministic.
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const entry of entries) {
+      // A folder's entries are stat'ed together on libuv's pool: one after the other, the walk
+      // of the whole kernel (78k files) waited ~4 s for the round trips (warm run 8.5 s).
+      const stats = await Promise.all(
+        entries.map((entry) => {
+          const abs = path.join(dirAbs, entry.name);
+          return (entry.isSymbolicLink() ? fs.promises.stat(abs) : fs.promises.lstat(abs)).catch((err: unknown) => err as Error);
+        }),
+      );
+      for (const [i, entry] of entries.entries()) {
         const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
         const abs = path.join(dirAbs, entry.name);
         const isLink = entry.isSymbolicLink();
-        let stat: fs.Stats;
-        try {
-          stat = isLink ? await fs.promises.stat(abs) : await fs.promises.lstat(abs);
-        } catch (err) {
+        const stat = stats[i];
+        if (stat instanceof Error) {
           // Vanished since readdir, a dangling symlink or no permission: record, never crash.
-          skip(rel, isLink ? `broken symbolic link: ${errorText(err)}` : `cannot stat: ${errorText(err)}`);
+          skip(rel, isLink ? `broken symbolic link: ${errorText(stat)}` : `cannot stat: ${errorText(stat)}`);
           continue;
         }
         if (stat.isDirectory()) {

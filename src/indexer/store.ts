@@ -1,5 +1,7 @@
 // Stage 4 — store: one LanceDB table of chunks (vectors beside a BM25 full-text index).
 // Only the main thread of the process that holds the store lock writes here, in batches.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
 import type { Chunk, ChunkKind } from './types';
@@ -22,6 +24,19 @@ export interface ChunkBatch {
   vectors: Float32Array;
 }
 
+/** Bytes on disk of a table, by part (ChunkStore#diskUsage). */
+export interface StoreDiskUsage {
+  /** The latest version's rows, all columns (vectors, chunk text, BM25 field, metadata). */
+  rows: number;
+  vectorIndex: number;
+  ftsIndex: number;
+  /** Version manifests, transactions and deletion files. */
+  log: number;
+  /** Rows and indices only older versions still use. */
+  olderVersions: number;
+  total: number;
+}
+
 /** A search candidate: everything but the text, which is fetched for the final top-k only. */
 export interface StoredHit extends Omit<Chunk, 'text'> {
   root: string;
@@ -35,11 +50,14 @@ export interface StoredHit extends Omit<Chunk, 'text'> {
   fileSize: number;
 }
 
-// LanceDB's FTS builder cuts its index into partitions of this size. Its default made the build
+// LanceDB's FTS builder cuts its index into partitions of this size (read from the environment
+// by the native library when it builds; a user's own setting wins). Its default made the build
 // over one compacted 215k-chunk fragment peak ~250 MB higher and run slower (10.7 → 6.5 s here)
-// with no loss in search latency. Read by the native library when it builds; a user's own
-// setting wins.
-process.env.LANCE_FTS_PARTITION_SIZE ??= '64';
+// with no loss in search latency. But a query searches every partition: over the whole kernel
+// (1.17M chunks) 64 gave 28 partitions and BM25 p50 24 ms, 128 gave 14 and 16 ms (build peak
+// 792 MB alone), 256 gave 7 and 14 ms (922 MB): 128 above half a million rows.
+const USER_FTS_PARTITION_SIZE = process.env.LANCE_FTS_PARTITION_SIZE;
+const ftsPartitionSize = (rows: number): string => USER_FTS_PARTITION_SIZE ?? (rows > 500_000 ? '128' : '64');
 
 const TABLE = 'chunks';
 const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'];
@@ -52,9 +70,19 @@ const FTS_INDEX = (): lancedb.Index =>
   lancedb.Index.fts({ withPosition: false, baseTokenizer: 'whitespace', lowercase: false, stem: false, removeStopWords: false, asciiFolding: false });
 /** Below this many rows a flat vector scan is fast enough, and an index is not worth building. */
 const VECTOR_INDEX_MIN_ROWS = 50_000;
+/**
+ * Lance file format of new tables. 2.1 compresses each value on its own (a row read by id stays
+ * ~1 ms), where 2.0 with compression decompresses whole pages (~60 ms for ten rows read by id).
+ */
+const DATA_STORAGE_VERSION = '2.1';
+/**
+ * The two text columns (chunk text and BM25 field) are 60% of the rows' bytes; zstd takes them to
+ * ~40% of their size. Measured on 100k kernel rows: 168 → 67 MB, ten rows by id p50 0.7 → 1.3 ms.
+ */
+const COMPRESSED = new Map([['lance-encoding:compression', 'zstd']]);
 
 function schemaFor(dim: number): arrow.Schema {
-  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
+  const utf8 = (name: string, metadata?: Map<string, string>) => new arrow.Field(name, new arrow.Utf8(), false, metadata);
   return new arrow.Schema([
     utf8('root'),
     utf8('path'),
@@ -63,8 +91,8 @@ function schemaFor(dim: number): arrow.Schema {
     utf8('kind'),
     new arrow.Field('start_line', new arrow.Int32(), false),
     new arrow.Field('end_line', new arrow.Int32(), false),
-    utf8('text'),
-    utf8('fts'),
+    utf8('text', COMPRESSED),
+    utf8('fts', COMPRESSED),
     utf8('text_hash'),
     utf8('file_hash'),
     new arrow.Field('file_size', new arrow.Int32(), false),
@@ -79,10 +107,12 @@ export function sqlString(value: string): string {
 
 export class ChunkStore {
   private ftsReady = false;
-  /** Partitions of the IVF vector index, 0 while there is none. */
-  private vectorPartitions = 0;
+  /** The vector index: its IVF partitions and whether it is quantized (refined on the stored vectors). */
+  private vector?: { partitions: number; quantized: boolean };
   private constructor(
     private readonly db: lancedb.Connection,
+    /** The LanceDB directory. */
+    private readonly dir: string,
     private table: lancedb.Table,
     readonly dim: number,
     /** The columns a search candidate reads (an index of format < 5 has no file_size). */
@@ -90,11 +120,11 @@ export class ChunkStore {
   ) {}
 
   static async open(dir: string, dim: number): Promise<ChunkStore> {
-    const db = await lancedb.connect(dir);
+    const db = await lancedb.connect(dir, { storageOptions: { new_table_data_storage_version: DATA_STORAGE_VERSION } });
     const names = await db.tableNames();
     const table = names.includes(TABLE) ? await db.openTable(TABLE) : await db.createEmptyTable(TABLE, schemaFor(dim), { existOk: true });
     const hasFileSize = (await table.schema()).fields.some((f) => f.name === 'file_size');
-    const store = new ChunkStore(db, table, dim, hasFileSize ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS);
+    const store = new ChunkStore(db, dir, table, dim, hasFileSize ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS);
     await store.readIndices();
     return store;
   }
@@ -157,7 +187,9 @@ export class ChunkStore {
 
   /** Builds the full-text index once the table has rows; later rows are searched unindexed until optimize(). */
   async ensureFtsIndex(): Promise<void> {
-    if (this.ftsReady || (await this.table.countRows()) === 0) return;
+    const rows = this.ftsReady ? 0 : await this.table.countRows();
+    if (this.ftsReady || rows === 0) return;
+    process.env.LANCE_FTS_PARTITION_SIZE = ftsPartitionSize(rows);
     await this.table.createIndex('fts', { config: FTS_INDEX(), replace: true });
     this.ftsReady = true;
   }
@@ -175,34 +207,78 @@ export class ChunkStore {
     if ((await this.table.countRows()) === 0) return;
     for (const index of await this.table.listIndices()) await this.table.dropIndex(index.name);
     this.ftsReady = false;
-    this.vectorPartitions = 0;
+    this.vector = undefined;
     // Old versions are kept for a minute so that a search running in another process finishes.
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    const compacted = new Date();
     await this.ensureFtsIndex();
     await this.ensureVectorIndex();
+    // The versions before the compaction hold the table's rows a second time (its small
+    // fragments) and the dropped indices: the whole kernel's store was 2× its size until the
+    // next fold. The builds above gave readers of those versions their time to move on (readers
+    // follow the latest version at each use).
+    // (That optimize finds nothing to compact but writes the vector index once more, ~0.1 s: the
+    // copy the builds made stays as an older version until the next fold, 1/20 of the rows' size.)
+    await this.table.optimize({ cleanupOlderThan: compacted });
   }
 
   private async readIndices(): Promise<void> {
     const indices = await this.table.listIndices();
     this.ftsReady = indices.some((i) => i.columns.includes('fts'));
-    // The partition count is kept in the index name (vector_ivf<N>): nprobes depends on it.
-    const vector = indices.find((i) => i.columns.includes('vector'));
-    this.vectorPartitions = vector ? Number(/ivf(\d+)/.exec(vector.name)?.[1] ?? 1) : 0;
+    // The kind and partition count are kept in the index name (vector_rq<N>, vector_ivf<N> for
+    // IVF-Flat of format < 6): nprobes and refinement depend on them.
+    const index = indices.find((i) => i.columns.includes('vector'));
+    const m = index && /_(rq|ivf)(\d+)/.exec(index.name);
+    this.vector = index ? { partitions: Number(m?.[2] ?? 1), quantized: m?.[1] === 'rq' } : undefined;
   }
 
   /**
-   * An IVF-Flat index once the table is large: a flat scan of 200k vectors takes ~65 ms here, the
-   * index ~8 ms at a recall@10 of 0.98 against the flat scan (nprobes = 3/8 of the partitions), and
-   * builds in seconds (IVF-PQ took a minute for the same rows). Rows added later are scanned flat
-   * until the next optimize() folds them in.
+   * An IVF-RQ index once the table is large (RaBitQ: one bit per dimension, 32 bytes a row for
+   * 256 dimensions), its candidates re-ranked on their stored vectors (refineFactor), so distances
+   * are exact cosine. IVF-Flat held a second full copy of the vectors (1.2 GB over the whole
+   * kernel) and scanned 3/8 of them per query. Rows added later are scanned flat until the next
+   * optimize() folds them in.
    */
   private async ensureVectorIndex(): Promise<void> {
-    if (this.vectorPartitions) return;
+    if (this.vector) return;
     const rows = await this.table.countRows();
     if (rows < VECTOR_INDEX_MIN_ROWS) return;
-    const partitions = Math.min(256, Math.max(32, Math.round(Math.sqrt(rows) / 4)));
-    await this.table.createIndex('vector', { config: lancedb.Index.ivfFlat({ numPartitions: partitions, distanceType: 'cosine' }), name: `vector_ivf${partitions}`, replace: true });
-    this.vectorPartitions = partitions;
+    const partitions = vectorPartitions(rows);
+    await this.table.createIndex('vector', { config: lancedb.Index.ivfRq({ numPartitions: partitions, distanceType: 'cosine' }), name: `vector_rq${partitions}`, replace: true });
+    this.vector = { partitions, quantized: true };
+  }
+
+  /**
+   * What the table costs on disk: its rows (all columns; Lance keeps no per-column sizes), each
+   * index, the version log, and files only older versions still use (dropped once their minute
+   * of grace is over, at the next fold).
+   */
+  async diskUsage(): Promise<StoreDiskUsage> {
+    const dir = path.join(this.dir, `${TABLE}.lance`);
+    const usage: StoreDiskUsage = { rows: 0, vectorIndex: 0, ftsIndex: 0, log: 0, olderVersions: 0, total: 0 };
+    const indices = new Map((await this.table.listIndices()).map((i) => [i.indexUuid, i.columns]));
+    let indexBytes = 0;
+    for (const e of readdirOrEmpty(dir)) {
+      const p = path.join(dir, e.name);
+      if (e.name === 'data') usage.rows += bytesUnder(p);
+      else if (e.name === '_indices') {
+        for (const ix of readdirOrEmpty(p)) {
+          const bytes = bytesUnder(path.join(p, ix.name));
+          indexBytes += bytes;
+          const columns = indices.get(ix.name);
+          if (columns?.includes('vector')) usage.vectorIndex += bytes;
+          else if (columns?.includes('fts')) usage.ftsIndex += bytes;
+          else usage.olderVersions += bytes;
+        }
+      } else usage.log += bytesUnder(p);
+    }
+    usage.total = usage.rows + indexBytes + usage.log;
+    // The manifest's own count covers the latest version's data and index files only.
+    const current = (await this.table.stats()).totalBytes;
+    const olderRows = Math.max(0, usage.rows + usage.vectorIndex + usage.ftsIndex - current);
+    usage.rows -= olderRows;
+    usage.olderVersions += olderRows;
+    return usage;
   }
 
   /** Data fragments of the table: one per write until compacted (optimize, reindex). */
@@ -222,7 +298,8 @@ export class ChunkStore {
   async vectorSearch(vector: Float32Array, limit: number, where?: string): Promise<StoredHit[]> {
     let query = this.table.vectorSearch(vector).distanceType('cosine').withRowId().select([...this.hitColumns, '_distance']).limit(limit);
     if (where) query = query.where(where);
-    if (this.vectorPartitions > 1) query = query.nprobes(Math.ceil((this.vectorPartitions * 3) / 8));
+    if (this.vector && this.vector.partitions > 1) query = query.nprobes(vectorProbes(this.vector.partitions, this.vector.quantized));
+    if (this.vector?.quantized) query = query.refineFactor(VECTOR_REFINE);
     const rows = await query.toArray();
     return rows.map((r) => toHit(r, r._distance));
   }
@@ -370,6 +447,40 @@ export class ChunkStore {
     return new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
   }
 }
+
+function readdirOrEmpty(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function bytesUnder(p: string): number {
+  let total = 0;
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.size;
+  for (const e of readdirOrEmpty(p)) total += bytesUnder(path.join(p, e.name));
+  return total;
+}
+
+/** IVF partitions for a table of this many rows. */
+export function vectorPartitions(rows: number): number {
+  return Math.min(1024, Math.max(32, Math.round(Math.sqrt(rows))));
+}
+
+/**
+ * Partitions a query probes. IVF-RQ over the whole kernel (1.17M rows, 1024 partitions), recall@10
+ * against an exact scan over 100 natural-language queries: 64 probes 0.86, 128 0.92, 256 0.97, at
+ * vector-search p50 ~17 ms for 256 (IVF-Flat, 96 of 256 partitions: 81 ms in the same hour).
+ */
+export function vectorProbes(partitions: number, quantized: boolean): number {
+  return quantized ? Math.ceil(partitions / 4) : Math.ceil((partitions * 3) / 8);
+}
+
+/** Candidates of the quantized index re-ranked on their stored vectors: refineFactor × limit (10 found no more than 4). */
+const VECTOR_REFINE = 4;
 
 function toHit(r: Record<string, unknown>, raw: unknown): StoredHit {
   return {

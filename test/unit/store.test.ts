@@ -1,0 +1,52 @@
+import * as assert from 'node:assert/strict';
+import { ChunkStore, type ChunkRow } from '../../src/indexer/store';
+import { tempDir } from './helpers';
+
+/** n rows over 40 files, each vector a noisy copy of one of 16 directions (deterministic). */
+function rows(n: number, dim: number): { rows: ChunkRow[]; vectors: Float32Array } {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const centers = Array.from({ length: 16 }, () => Float32Array.from({ length: dim }, rand));
+  const vectors = new Float32Array(n * dim);
+  const out: ChunkRow[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) vectors[i * dim + j] = centers[i % 16][j] + rand() * 0.5;
+    const file = `f${i % 40}.c`;
+    const text = `int fn${i}(void) { return ${i}; }`;
+    out.push({ root: '', path: file, language: 'c', symbol: `fn${i}`, kind: 'function', startLine: i + 1, endLine: i + 1, text, fts: `fn${i} return`, textHash: `h${i}`, fileHash: file, fileSize: 100 });
+  }
+  return { rows: out, vectors };
+}
+
+describe('store: the chunks table at scale', function () {
+  this.timeout(120_000);
+
+  it('a bulk reindex leaves no pre-compaction rows on disk and a quantized vector index whose distances are exact cosine', async () => {
+    const dir = tempDir('store');
+    const dim = 32;
+    const store = await ChunkStore.open(dir, dim);
+    try {
+      const all = rows(60_000, dim);
+      // Written in batches, as the indexer does: many fragments to compact.
+      for (let i = 0; i < all.rows.length; i += 5000) await store.add({ rows: all.rows.slice(i, i + 5000), vectors: all.vectors.subarray(i * dim, (i + 5000) * dim) });
+      await store.reindex();
+      const disk = await store.diskUsage();
+      // What older versions still hold is at most the vector index's copy (store.ts#reindex).
+      assert.ok(disk.olderVersions <= disk.vectorIndex * 1.1, `the pre-compaction fragments are gone: ${JSON.stringify(disk)}`);
+      assert.ok(disk.vectorIndex > 0 && disk.ftsIndex > 0 && disk.rows > 0);
+      // IVF-RQ holds a bit per dimension, not a second copy of the vectors.
+      assert.ok(disk.vectorIndex < 60_000 * dim * 4 * 0.5, `vector index ${disk.vectorIndex} bytes`);
+      const query = all.vectors.slice(123 * dim, 124 * dim);
+      const hits = await store.vectorSearch(query, 10);
+      assert.equal(hits.length, 10);
+      assert.ok(hits.some((h) => h.symbol === 'fn123'), 'the row itself is found');
+      const exact = await store.distancesTo(query, hits);
+      for (const h of hits) assert.ok(Math.abs(h.raw - exact.get(h.rowId)!) < 1e-4, `${h.symbol}: ${h.raw} against ${exact.get(h.rowId)}`);
+      const bm25 = await store.textSearch('fn4567', 5);
+      assert.equal(bm25[0]?.symbol, 'fn4567');
+      assert.deepEqual(await store.texts([bm25[0]]), ['int fn4567(void) { return 4567; }']);
+    } finally {
+      store.close();
+    }
+  });
+});
