@@ -11,7 +11,7 @@ import { analyze } from '../../src/indexer/tokens';
 // What scripts/train-model.py produced for the committed table; a retrain that changes them must
 // update these on purpose.
 const DIM = 256;
-const COUNT = 48980;
+const COUNT = 48958;
 
 function cos(a: Float32Array, b: Float32Array): number {
   let s = 0;
