@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on this machine, headless: indexes this repository with the extension's own engine
-# (the bundled CLI, the same code the extension runs) and shows a search, a find-similar and the
+# (the bundled CLI, the same code the extension runs) and shows a search and the
 # index's status. The store goes to ~/.cache/semindex-demo/<checkout> (a second run updates it incrementally).
 #   bash scripts/demo.sh ["query"]        (npm run demo)
 set -euo pipefail
