@@ -25,6 +25,18 @@ const hit = (path: string, over: Partial<StoredHit> = {}): StoredHit => ({
   ...over,
 });
 
+/** A reader over a fresh static-embedder index of `ws`. */
+async function indexedReader(ws: string): Promise<IndexReader> {
+  const store = tempDir('store');
+  const ix = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'static' }, workers: 1 });
+  try {
+    await ix.index();
+  } finally {
+    await ix.close();
+  }
+  return IndexReader.open(store);
+}
+
 const terms = (q: string) => new Set(queryText(q).split(' ').filter(Boolean));
 
 describe('search: fusion, name match, copies', function () {
@@ -110,14 +122,7 @@ describe('search: fusion, name match, copies', function () {
       // The bundle spaces its copies out differently, as a build does.
       'lib/bundle.js': `'use strict';\n\n${fns.map((f) => f.replace(/^  /gm, '    ')).join('\n\n')}\nmodule.exports = { chunkArray, flattenDeep, uniqueValues };\n`,
     });
-    const store = tempDir('store');
-    const ix = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'static' }, workers: 1 });
-    try {
-      await ix.index();
-    } finally {
-      await ix.close();
-    }
-    const reader = await IndexReader.open(store);
+    const reader = await indexedReader(ws);
     try {
       for (const mode of ['bm25', 'vector', 'hybrid'] as const) {
         const results = await reader.search('split a list into chunks of a size', { k: 10, mode });
@@ -183,14 +188,7 @@ describe('search filters as store predicates', function () {
     files['b/setup.js'] = `function setupEverything(options) {\n  const parsed = readConfiguration(options.file);\n${Array.from({ length: 30 }, (_, i) => `  registerHandler${i}(parsed.handlers[${i}], options.timeout, options.retries);`).join('\n')}\n  return parsed;\n}\n`;
     const ws = tempDir('ws');
     writeTree(ws, files);
-    const store = tempDir('store');
-    const ix = await Indexer.open({ storeDir: store, roots: [{ name: '', path: ws }], embedder: { kind: 'static' }, workers: 1 });
-    try {
-      await ix.index();
-    } finally {
-      await ix.close();
-    }
-    const reader = await IndexReader.open(store);
+    const reader = await indexedReader(ws);
     try {
       for (const mode of ['bm25', 'vector', 'hybrid'] as const) {
         const all = await reader.search('parse config', { k: 50, mode });
