@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { IndexReader } from '../../src/indexer/reader';
-import { cliPath, tempDir, writeTree } from './helpers';
+import { cliPath, repoRoot, tempDir, writeTree } from './helpers';
 
 const LEVENSHTEIN = `def compute_levenshtein_distance(source: str, target: str) -> int:
     """Edit distance: single-character insertions, deletions and substitutions."""
@@ -26,21 +26,8 @@ const LEVENSHTEIN = `def compute_levenshtein_distance(source: str, target: str) 
     return previous[-1]
 `;
 
-// The same algorithm under other names, as a copy-paste that drifted would look.
-const EDIT_DISTANCE = `def edit_distance(left: str, right: str) -> int:
-    if len(left) < len(right):
-        left, right = right, left
-    previous = list(range(len(right) + 1))
-    for i, a in enumerate(left, start=1):
-        current = [i]
-        for j, b in enumerate(right, start=1):
-            delete_cost = previous[j] + 1
-            insert_cost = current[j - 1] + 1
-            substitute_cost = previous[j - 1] + (a != b)
-            current.append(min(insert_cost, delete_cost, substitute_cost))
-        previous = current
-    return previous[-1]
-`;
+// The same algorithm under other names, as a copy-paste that drifted would look (shared with the UI test).
+const EDIT_DISTANCE = fs.readFileSync(path.join(repoRoot, 'test/fixtures/near-copy/edit_distance.py'), 'utf8');
 
 const TREE: Record<string, string> = {
   'src/text/levenshtein.py': `"""String helpers."""\n\n\n${LEVENSHTEIN}\n\ndef shout(text: str) -> str:\n    return text.upper() + "!"\n`,

@@ -21,20 +21,7 @@ const WAIT = 90_000;
 const NEAR_COPY = `"""Fuzzy matching of user input against known names."""
 
 
-def edit_distance(left: str, right: str) -> int:
-    if len(left) < len(right):
-        left, right = right, left
-    previous = list(range(len(right) + 1))
-    for i, a in enumerate(left, start=1):
-        current = [i]
-        for j, b in enumerate(right, start=1):
-            delete_cost = previous[j] + 1
-            insert_cost = current[j - 1] + 1
-            substitute_cost = previous[j - 1] + (a != b)
-            current.append(min(insert_cost, delete_cost, substitute_cost))
-        previous = current
-    return previous[-1]
-`;
+${fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/near-copy/edit_distance.py'), 'utf8')}`;
 
 /** The lines of compute_levenshtein_distance in the fixture (1-based, inclusive). */
 function functionLines() {
