@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -21,9 +22,15 @@ const BASE = { lodash: 0.342, moby: 0.262, django: 0.197 };
 // search.ts#KIND_PRIOR: the CLI's single-mode scores carry it; replays divide it out (raw) and apply their own.
 const PRIOR = { window: 0.5, class: 0.8, struct: 0.8, interface: 0.8, enum: 0.8, type: 0.8 };
 const TYPES = new Set(['class', 'struct', 'interface', 'enum', 'type']);
-// The index's own tokenizer (src/indexer/tokens.ts) for the name match, bundled on the fly.
-const tokensJs = (await esbuild.build({ entryPoints: [join(here, 'src/indexer/tokens.ts')], bundle: true, write: false, format: 'esm', platform: 'node' })).outputFiles[0].text;
-const { ftsText, queryText } = await import(`data:text/javascript;base64,${Buffer.from(tokensJs).toString('base64')}`);
+// The index's own tokenizer and the engine's own name match (src/indexer/search.ts#nameMatch,
+// weighted by HYBRID.name), bundled on the fly next to the build (packages stay in node_modules).
+const lib = join(here, 'dist', 'tune-fusion-lib.cjs');
+await esbuild.build({
+  stdin: { contents: "export { queryText } from './src/indexer/tokens'; export { HYBRID, nameMatch } from './src/indexer/search';", resolveDir: here, loader: 'ts' },
+  bundle: true, format: 'cjs', platform: 'node', packages: 'external', outfile: lib, logLevel: 'error',
+});
+const { queryText, HYBRID, nameMatch: engineNameMatch } = createRequire(import.meta.url)(lib);
+const NAME = { ...HYBRID.name };
 
 const jsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 function lists(set) {
@@ -58,17 +65,10 @@ const key = (h) => `${h.path}:${h.startLine}`;
 const kindPrior = (h, typePrior) => (h.kind === 'window' ? 0.5 : TYPES.has(h.kind) ? typePrior : 1);
 
 /** search.ts#nameMatch with its three weights scaled by `name` (0: off). */
-const share = (name, terms) => {
-  const t = new Set(ftsText(name).split(' ').filter(Boolean));
-  let n = 0;
-  for (const x of t) if (terms.has(x)) n++;
-  return t.size ? n / t.size : 0;
-};
 const nameMatch = (h, terms, name) => {
   if (!name) return 0;
-  const own = h.symbol.slice(Math.max(h.symbol.lastIndexOf('.'), h.symbol.lastIndexOf(':'), h.symbol.lastIndexOf('#')) + 1);
-  const file = h.path.slice(h.path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
-  return name * (0.1 * share(own, terms) + 0.1 * share(h.symbol.replace(/[.:#]/g, '_'), terms) + 0.05 * share(file, terms));
+  HYBRID.name = { own: NAME.own * name, symbol: NAME.symbol * name, file: NAME.file * name };
+  return engineNameMatch(h, terms);
 };
 
 /**
