@@ -400,11 +400,33 @@
       item.append(symbol);
     }
 
-    const pre = document.createElement('pre');
-    pre.className = 'result-snippet';
-    appendSnippet(pre, String(r.snippet), r.highlights, r.tokens);
-    if (r.moreLines > 0) pre.append(span('result-more', `\n… ${r.moreLines} more line${r.moreLines === 1 ? '' : 's'}`));
-    item.append(pre);
+    if (r.staleText) {
+      // The file no longer holds the indexed code: say so, and offer to index it again (no lines shown).
+      const stale = document.createElement('div');
+      stale.className = 'result-stale';
+      stale.append(span('result-stale-text', String(r.staleText)));
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'result-reindex';
+      button.textContent = 'Re-index';
+      button.title = 'Index this file again';
+      button.setAttribute('aria-label', `Re-index ${r.path}`);
+      button.addEventListener('click', (e) => {
+        e.stopPropagation(); // not an open
+        select(item);
+        vscode.postMessage({ type: 'reindex', seq: resultsSeq, index: i });
+        button.disabled = true;
+        button.textContent = 'Re-indexing…';
+      });
+      stale.append(button);
+      item.append(stale);
+    } else {
+      const pre = document.createElement('pre');
+      pre.className = 'result-snippet';
+      appendSnippet(pre, String(r.snippet), r.highlights, r.tokens);
+      if (r.moreLines > 0) pre.append(span('result-more', `\n… ${r.moreLines} more line${r.moreLines === 1 ? '' : 's'}`));
+      item.append(pre);
+    }
     if (Array.isArray(r.copies) && r.copies.length) {
       const copies = document.createElement('div');
       copies.className = 'result-copies';
@@ -767,6 +789,10 @@
         // Find similar from a row left the keyboard in the list: the new results take the selection.
         if (document.activeElement === resultsEl && results.length) select(rowOf(0));
         render();
+        break;
+      case 'reindexed':
+        // A result's file was indexed again: the same question, asked of the updated index.
+        if (queryEl.value.trim() || similar) runSearch();
         break;
       case 'error':
         if (msg.seq !== seq) return;

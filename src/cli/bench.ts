@@ -18,6 +18,7 @@ import { Chunker } from '../indexer/chunk';
 import { analyze } from '../indexer/tokens';
 import { StoreLayout } from '../indexer/layout';
 import { ChunkStore } from '../indexer/store';
+import { SourceFiles } from '../indexer/source';
 import type { SearchMode } from '../indexer/search';
 import { type FileTask, type WorkerConfig, sha1 } from '../indexer/worker';
 
@@ -90,8 +91,11 @@ async function modelOnly(storeDir: string, threads: number): Promise<number> {
   const layout = new StoreLayout(storeDir);
   const info = layout.read().active!;
   const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
-  const texts = (await store.embeddingInputs()).map(embeddingText);
+  // The index keeps no chunk text: the texts are read from the corpus files, as search reads them.
+  const spans = await store.chunkSpans();
   store.close();
+  const read = await new SourceFiles(roots).texts(spans);
+  const texts = spans.flatMap((s, i) => (read[i].text === undefined ? [] : [embeddingText({ ...s, text: read[i].text })]));
   const config: WorkerConfig = { embedder, maxLineLength: 4000, modelThreads: modelThreadsPerWorker(threads) };
   const pool = new Piscina({ filename: resources.workerScript(), name: 'embedOnly', minThreads: threads, maxThreads: threads });
   await Promise.all(Array.from({ length: threads }, () => pool.run({ config, texts: texts.slice(0, 1) })));

@@ -9,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { SemindexError } from '../indexer/errors';
 import { type Coverage, FollowingReader, type IndexReader, type StoreStatus } from '../indexer/reader';
-import type { SearchResult } from '../indexer/search';
+import { STALE_TEXT, type SearchResult } from '../indexer/search';
 import { version } from '../../package.json';
 
 const MAX_K = 200;
@@ -22,7 +22,11 @@ const resultSchema = z.object({
   kind: z.string().describe('function, method, class, interface, struct, enum, type, module or window'),
   language: z.string(),
   score: z.number(),
-  snippet: z.string().describe('the chunk text, at most 20 lines'),
+  snippet: z.string().describe('the chunk text, at most 20 lines, read from the file; "" when stale'),
+  stale: z
+    .enum(['changed', 'missing'])
+    .optional()
+    .describe('the file changed since it was indexed (its lines no longer hold this code), or is gone: no snippet; `semindex index` again mends it'),
   copies: z
     .array(z.object({ path: z.string(), startLine: z.number().int(), endLine: z.number().int() }))
     .optional()
@@ -59,7 +63,18 @@ type Hit = z.infer<typeof resultSchema>;
 
 /** The result shape of the tools (and of `search --json`, plus the snippet). */
 export function hitOf(r: SearchResult): Hit {
-  return { path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score, snippet: r.snippet, ...(r.copies ? { copies: r.copies } : {}) };
+  return {
+    path: r.root ? `${r.root}/${r.path}` : r.path,
+    startLine: r.startLine,
+    endLine: r.endLine,
+    symbol: r.symbol,
+    kind: r.kind,
+    language: r.language,
+    score: r.score,
+    snippet: r.snippet,
+    ...(r.stale ? { stale: r.stale } : {}),
+    ...(r.copies ? { copies: r.copies } : {}),
+  };
 }
 
 function coverageLine(c: Coverage): string {
@@ -71,7 +86,9 @@ function hitsText(hits: Hit[], coverage: Coverage, heading: string): string {
   const parts = [`${heading}: ${hits.length} result${hits.length === 1 ? '' : 's'}; ${coverageLine(coverage)}`];
   hits.forEach((h, i) => {
     const copies = h.copies?.length ? `\n(the same code also at ${h.copies.map((c) => `${c.path}:${c.startLine}-${c.endLine}`).join(', ')})` : '';
-    parts.push(`${i + 1}. ${h.path}:${h.startLine}-${h.endLine}  ${h.symbol || '(lines)'}  [${h.kind}, ${h.language}, score ${h.score.toFixed(3)}]${copies}\n${h.snippet}`);
+    // A stale hit's lines are as indexed; its code is not shown, and what would mend it is said.
+    const body = h.stale ? `(${STALE_TEXT[h.stale]}: its code is not shown; run \`semindex index\` again to update the index)` : h.snippet;
+    parts.push(`${i + 1}. ${h.path}:${h.startLine}-${h.endLine}  ${h.symbol || '(lines)'}  [${h.kind}, ${h.language}, score ${h.score.toFixed(3)}]${copies}\n${body}`);
   });
   return parts.join('\n\n');
 }
@@ -83,7 +100,7 @@ function toolError(message: string): CallToolResult {
 /** What a tool tells the model when there is nothing to search (typed errors → plain words). */
 function errorResult(err: unknown, storeDir: string): CallToolResult {
   if (SemindexError.is(err, 'NO_INDEX')) return toolError(`No Semindex index in ${storeDir}. Index the code first: semindex index <folder> --store ${storeDir}`);
-  if (SemindexError.is(err, 'NOT_FOUND')) return toolError(err.message);
+  if (SemindexError.is(err, 'NOT_FOUND', 'STALE')) return toolError(err.message);
   console.error(err);
   return toolError(err instanceof Error ? err.message : String(err));
 }

@@ -12,7 +12,7 @@ import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
 import { resources } from '../indexer/resources';
 import type { ExcludedCounts } from '../indexer/scan';
-import type { SearchMode, SearchResult } from '../indexer/search';
+import { STALE_TEXT, type SearchMode, type SearchResult } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
 
 const USAGE = `usage:
@@ -205,12 +205,24 @@ async function runSearch(args: string[]): Promise<number> {
 /** One search's results, as `search` prints them (the --json line's shape is fixed: README, "CLI"). */
 function printResults(id: string, heading: string, results: SearchResult[], ms: number, json: boolean): void {
   if (json) {
-    const slim = results.map((r) => ({ path: r.root ? `${r.root}/${r.path}` : r.path, startLine: r.startLine, endLine: r.endLine, symbol: r.symbol, kind: r.kind, language: r.language, score: r.score, ...(r.copies ? { copies: r.copies } : {}) }));
+    const slim = results.map((r) => ({
+      path: r.root ? `${r.root}/${r.path}` : r.path,
+      startLine: r.startLine,
+      endLine: r.endLine,
+      symbol: r.symbol,
+      kind: r.kind,
+      language: r.language,
+      score: r.score,
+      ...(r.copies ? { copies: r.copies } : {}),
+      ...(r.stale ? { stale: r.stale } : {}),
+    }));
     console.log(JSON.stringify({ id, results: slim, ms }));
   } else {
     console.log(`# ${heading}  (${results.length} results, ${ms} ms)`);
     for (const r of results) {
       console.log(`${r.score.toFixed(4)}  ${r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}  ${r.symbol}${r.copies ? `  (+${r.copies.length} identical cop${r.copies.length === 1 ? 'y' : 'ies'})` : ''}`);
+      // The lines above are as indexed: say when the file no longer holds that code.
+      if (r.stale) console.log(`        (${STALE_TEXT[r.stale]} — run \`semindex index\` again)`);
     }
   }
 }

@@ -600,7 +600,8 @@ export class Ctx implements vscode.Disposable {
     const storeDir = this.storeDir;
     if (!storeDir || !this.hasStore()) return Promise.resolve(undefined);
     this.readerOpening ??= loadReader()
-      .then(({ IndexReader }) => IndexReader.open(storeDir))
+      // Results' code is read from the workspace folders (source.ts), as the engine reads it.
+      .then(({ IndexReader }) => IndexReader.open(storeDir, { roots: this.roots() }))
       .then(
         (reader) => {
           // Ours to close: closeReader() closes it once its last search released its lease.

@@ -8,6 +8,7 @@ import { relativeToRoots } from '../indexer/scan';
 import type { SearchMode, SearchResult, SimilarTarget } from '../indexer/search';
 import type { Ctx } from './ctx';
 import { isRunning } from './indexState';
+import { toolHitText } from './searchModel';
 
 export const SEARCH_TOOL = 'semindex_search';
 export const SIMILAR_TOOL = 'semindex_similar';
@@ -68,19 +69,11 @@ function coverageNote(ctx: Ctx): string | undefined {
   return undefined;
 }
 
-/** `multiRoot`: paths carry their folder's name; with one folder they are relative to it, as a model would use them. */
-function hitPart(r: SearchResult, multiRoot: boolean): vscode.LanguageModelTextPart {
-  const where = `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}`;
-  const lines = r.snippet.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim());
-  const body = lines.slice(0, SNIPPET_LINES).join('\n') + (lines.length > SNIPPET_LINES ? '\n…' : '');
-  return text(`${where} ${r.symbol || '(lines)'} (${r.kind}, ${r.language})\n${body}`);
-}
-
 function resultParts(ctx: Ctx, heading: string, results: SearchResult[]): vscode.LanguageModelToolResult {
   const note = coverageNote(ctx);
   const head = `${heading}: ${results.length ? `${results.length} result${results.length === 1 ? '' : 's'}, best first` : 'no results'}.${note ? ` ${note}` : ''}`;
   const multiRoot = ctx.roots().length > 1;
-  return new vscode.LanguageModelToolResult([text(head), ...results.map((r) => hitPart(r, multiRoot))]);
+  return new vscode.LanguageModelToolResult([text(head), ...results.map((r) => text(toolHitText(r, multiRoot, SNIPPET_LINES)))]);
 }
 
 class SearchTool implements vscode.LanguageModelTool<SearchToolInput> {

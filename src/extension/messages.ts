@@ -57,6 +57,8 @@ export type SearchViewRequest =
   | { type: 'open'; seq: number; index: number; toSide: boolean }
   /** Copies "path:line" of result `index` of `seq` to the clipboard. */
   | { type: 'copy'; seq: number; index: number }
+  /** Indexes the file of result `index` of `seq` again (its file changed or went since it was indexed). */
+  | { type: 'reindex'; seq: number; index: number }
   | { type: 'run'; command: SearchViewCommand }
   /** A query the user settled on (Enter, a result opened, the box left): for the history. */
   | { type: 'remember'; query: string }
@@ -81,6 +83,11 @@ export interface ResultItem {
   moreLines: number;
   /** Where the same code also is ("lib/bundle.js:120"): identical copies shown once as this result. */
   copies: string[];
+  /**
+   * Set when the file no longer holds the indexed code (SearchResult.stale): the row shows this
+   * line and a Re-index button in place of the snippet, which is "".
+   */
+  staleText: string;
 }
 
 /** The index as the search view needs it (a subset of IndexState, plus wording). */
@@ -108,6 +115,8 @@ export type SearchViewUpdate =
   | { type: 'results'; seq: number; query: string; results: ResultItem[]; coverageText: string; ms: number }
   | { type: 'error'; seq: number; message: string }
   | { type: 'seed'; query: string }
+  /** A result's file was indexed again (its Re-index button): search again, the results have changed. */
+  | { type: 'reindexed' }
   /** Show code similar to the target, under "Similar to <label>" (the Find Similar Code command). */
   | { type: 'findSimilar'; target: SimilarViewTarget; label: string }
   /** Earlier queries of this workspace, oldest first, for ↑/↓ in the empty box. */
@@ -214,8 +223,9 @@ export function parseSearchViewRequest(msg: unknown): SearchViewRequest | undefi
       if (!Number.isSafeInteger(m.seq) || !index(m.index) || typeof m.toSide !== 'boolean') return undefined;
       return { type: 'open', seq: m.seq as number, index: m.index, toSide: m.toSide };
     case 'copy':
+    case 'reindex':
       if (!Number.isSafeInteger(m.seq) || !index(m.index)) return undefined;
-      return { type: 'copy', seq: m.seq as number, index: m.index };
+      return { type: m.type, seq: m.seq as number, index: m.index };
     case 'prefs':
       if (typeof m.grouped !== 'boolean' || typeof m.filtersShown !== 'boolean') return undefined;
       return { type: 'prefs', grouped: m.grouped, filtersShown: m.filtersShown };

@@ -1,4 +1,5 @@
-// Opening what a webview points at: a search result (file + line range) or a problem file.
+// Opening what a webview points at: a search result (file + line range) or a problem file; and
+// indexing a result's file again when it changed since it was indexed.
 // The location arrives as (root name, relative path) and is resolved against the workspace
 // folders; anything that would leave them is refused.
 import * as vscode from 'vscode';
@@ -50,4 +51,18 @@ export async function openResult(
 export async function openFile(ctx: Ctx, root: string, rel: string): Promise<void> {
   const uri = resolve(ctx, root, rel);
   if (uri) await vscode.commands.executeCommand('vscode.open', uri);
+}
+
+/**
+ * Indexes a result's file again, as a save does (Ctx.updateFiles: a file that is gone leaves the
+ * index). False when it names no file inside a workspace folder.
+ */
+export async function reindexResultFile(ctx: Ctx, r: { root: string; path: string }): Promise<boolean> {
+  const abs = resolveInRoots(ctx.roots(), r.root, r.path);
+  if (!abs) {
+    ctx.log.warn(`refused to re-index "${r.path}" in "${r.root}": not a path inside a workspace folder`);
+    return false;
+  }
+  await ctx.updateFiles([abs], 're-index (search result)');
+  return true;
 }

@@ -4,13 +4,15 @@
 import * as vscode from 'vscode';
 import type { SearchResult } from '../indexer/search';
 import type { Ctx } from './ctx';
-import { openResult } from './openLocation';
+import { openResult, reindexResultFile } from './openLocation';
 import { quickPickItem } from './searchModel';
 
 /** Long enough not to search on every keystroke, short enough to feel live. */
 const DEBOUNCE_MS = 150;
 /** A screenful and a bit: the panel is the place for long lists. */
 const RESULTS = 30;
+
+const REINDEX: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('refresh'), tooltip: 'Re-index this file' };
 
 interface ResultPick extends vscode.QuickPickItem {
   result: SearchResult;
@@ -41,7 +43,8 @@ export function showQuickSearch(ctx: Ctx, initial = ''): void {
       const results = await ctx.search(query, { k: RESULTS });
       if (mine !== seq) return; // a newer query is on its way
       const multiRoot = ctx.state().multiRoot;
-      pick.items = results.map((r) => ({ ...quickPickItem(r, multiRoot), alwaysShow: true, result: r }));
+      // A result whose file changed since it was indexed offers to index it again (its detail says so).
+      pick.items = results.map((r) => ({ ...quickPickItem(r, multiRoot), alwaysShow: true, result: r, ...(r.stale ? { buttons: [REINDEX] } : {}) }));
       if (!results.length) pick.placeholder = `No results for "${query}"`;
     } catch (err) {
       ctx.log.error(`quick search "${query}" failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -71,6 +74,11 @@ export function showQuickSearch(ctx: Ctx, initial = ''): void {
       // Chosen on purpose: a pinned editor, like Quick Open's.
       open(item, { preserveFocus: false, preview: false });
       pick.hide();
+    }),
+    pick.onDidTriggerItemButton(({ item }) => {
+      void reindexResultFile(ctx, item.result).then((updated) => {
+        if (updated && !pick.busy) void run(pick.value);
+      });
     }),
     pick.onDidHide(() => {
       if (timer) clearTimeout(timer);

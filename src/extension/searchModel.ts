@@ -1,6 +1,7 @@
 // What the search view shows for an index state and a result list (wording, coverage, snippets
 // with their highlights). Pure, so the page stays a thin renderer.
 import type { SearchResult, SimilarTarget } from '../indexer/search';
+import type { Staleness } from '../indexer/source';
 import { formatPercent, plural } from './format';
 import { highlightRanges, queryTerms, snippetView } from './highlight';
 import { type IndexState, isRunning } from './indexState';
@@ -57,10 +58,24 @@ export function searchStatus(s: IndexState, locale: string): SearchStatus {
   }
 }
 
+/**
+ * What a result whose file no longer holds its code says in place of the snippet (the row adds a
+ * Re-index button); the engine shows none of the file's lines then, which would be other code.
+ */
+export const STALE_NOTICE: Record<Staleness, string> = {
+  changed: 'File changed since it was indexed',
+  missing: 'File not found — deleted or moved since it was indexed',
+};
+
+/** What the agents' tools (lmTools.ts) and Quick Search add about a stale result: what is wrong and what mends it. */
+export function staleAdvice(stale: Staleness): string {
+  return `${STALE_NOTICE[stale]}; its code is not shown. Saving the file in VS Code, or "Semindex: Index Workspace", re-indexes it.`;
+}
+
 export function resultItems(results: readonly SearchResult[], query: string, multiRoot: boolean): ResultItem[] {
   const terms = queryTerms(query);
   return results.map((r) => {
-    const snippet = snippetView(r.snippet);
+    const snippet = snippetView(r.stale ? '' : r.snippet);
     const tokens = syntaxTokens(snippet.text, r.language);
     return {
       root: r.root,
@@ -77,8 +92,22 @@ export function resultItems(results: readonly SearchResult[], query: string, mul
       moreLines: snippet.moreLines,
       // The engine names copies as results show paths (`root/path` with several roots).
       copies: (r.copies ?? []).map((c) => `${c.path}:${c.startLine}`),
+      staleText: r.stale ? STALE_NOTICE[r.stale] : '',
     };
   });
+}
+
+/**
+ * One hit as the language-model tools give it: `path:start-end symbol (kind, language)` and its
+ * first `lines` non-blank lines, or what is wrong with a stale one. `multiRoot`: paths carry their
+ * folder's name; with one folder they are relative to it, as a model would use them.
+ */
+export function toolHitText(r: SearchResult, multiRoot: boolean, lines: number): string {
+  const where = `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}-${r.endLine}`;
+  const head = `${where} ${r.symbol || '(lines)'} (${r.kind}, ${r.language})`;
+  if (r.stale) return `${head}\n(${staleAdvice(r.stale)})`;
+  const code = r.snippet.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim());
+  return `${head}\n${code.slice(0, lines).join('\n')}${code.length > lines ? '\n…' : ''}`;
 }
 
 /** What "Copy Path:Line" puts on the clipboard: "src/a.ts:3", with the folder's name first in a multi-root workspace. */
@@ -120,7 +149,7 @@ export function selectionLines(start: { line: number }, end: { line: number; cha
 export function quickPickItem(r: SearchResult, multiRoot: boolean): { label: string; detail: string; description: string } {
   const where = `${multiRoot && r.root ? `${r.root}/` : ''}${r.path}:${r.startLine}`;
   const name = r.symbol || r.path.split('/').pop() || r.path;
-  const first = r.snippet.split(/\r?\n/).find((l) => l.trim()) ?? '';
+  const first = r.stale ? `${STALE_NOTICE[r.stale]} — re-index it (the refresh button)` : (r.snippet.split(/\r?\n/).find((l) => l.trim()) ?? '');
   // Codicon syntax in a label or detail would render as an icon: "$(" is shown as typed.
   const plain = (t: string) => t.replace(/\$\(/g, '$\u200b(');
   return { label: plain(`${name} — ${where}`), detail: plain(first.trim()), description: r.kind && r.kind !== 'window' ? r.kind : '' };

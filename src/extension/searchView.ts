@@ -7,7 +7,7 @@ import { HISTORY_KEY, readHistory, remember } from './history';
 import { LANGUAGE_IDS } from '../indexer/languages';
 import type { SearchResult } from '../indexer/search';
 import { type SearchViewPrefs, type SearchViewRequest, type SearchViewUpdate, type SimilarViewTarget, MAX_QUERY_LENGTH, engineMode, parseResultContext, parseSearchViewRequest } from './messages';
-import { openResult } from './openLocation';
+import { openResult, reindexResultFile } from './openLocation';
 import { engineFilters } from './searchFilters';
 import { coverageText, copiedLocation, engineTarget, resultItems, searchStatus, spanLabel, withoutSource } from './searchModel';
 import { mediaPage, searchViewBody } from './webviewHtml';
@@ -112,6 +112,9 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
       case 'copy':
         this.act('copy', this.result(msg.seq, msg.index));
         return;
+      case 'reindex':
+        void this.reindex(this.result(msg.seq, msg.index));
+        return;
       case 'prefs':
         void this.prefsStore.update(PREFS_KEY, { grouped: msg.grouped, filtersShown: msg.filtersShown });
         return;
@@ -204,6 +207,16 @@ export class SearchViewProvider implements vscode.WebviewViewProvider, vscode.Di
         return;
       }
     }
+  }
+
+  /**
+   * A stale result's Re-index button: its file is indexed again the way a save does it (gone, it
+   * leaves the index), then the page searches again.
+   */
+  private async reindex(r: SearchResult | undefined): Promise<void> {
+    if (!r) return;
+    const updated = await reindexResultFile(this.ctx, r);
+    if (updated) this.post({ type: 'reindexed' });
   }
 
   /** Result `index` of the results answering `seq`, if those are still the ones shown. */

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'USAGE'
   /** What was asked for is not there: a span (find similar) with no indexed chunk, a tree with nothing to evaluate. */
   | 'NOT_FOUND'
+  /** Indexed code asked for (find similar on a span) is no longer in its file as indexed: index the file again. */
+  | 'STALE'
   /** The model embedder cannot load or run its model folder. */
   | 'MODEL'
   /** A setting cannot work as given (`setting` names it). */
@@ -41,7 +43,7 @@ export interface SemindexErrorDetails {
   holder?: LockHolder;
   /** SETTINGS: the setting to open for the user ("semindex.modelPath"). */
   setting?: string;
-  /** NOT_FOUND: what was asked for. */
+  /** NOT_FOUND, STALE: what was asked for. */
   span?: { path: string; startLine: number; endLine: number };
   /** WRITE_FAILED: the files whose write failed. */
   files?: { root: string; path: string }[];

@@ -13,7 +13,8 @@ import { resources } from './resources';
 import { type CandidateFile, type ExcludedCounts, type Root, type ScanOptions, type SkippedFile, absoluteInRoots, errorText, noExclusions, scan, vetFiles } from './scan';
 import { SECRET_REASON } from './secrets';
 import { Job, Scheduler, type Work } from './scheduler';
-import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
+import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget, chunkTexts } from './search';
+import type { ChunkTexts } from './source';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
 import { type BatchResult, type BatchTask, type FileOutcome, type FileTask, TASK_WAITING, TASK_WITHDRAWN, type WithdrawnResult, type WorkerConfig } from './worker';
@@ -209,7 +210,11 @@ export class Indexer extends EventEmitter {
     private readonly catalog: FileCatalog,
   ) {
     super();
+    this.source = chunkTexts(store, opts.roots);
   }
+
+  /** Reads results' code from the files under the roots (source.ts). */
+  private readonly source: ChunkTexts;
 
   /** Opens a store for writing: takes the lock, picks or creates the index for the embedder. */
   static async open(opts: IndexerOptions): Promise<Indexer> {
@@ -219,7 +224,13 @@ export class Indexer extends EventEmitter {
     const lock = await StoreLock.acquire(layout.lockFile, opts.owner ?? 'semindex', { waitMs: opts.lockWaitMs, onLost: (err) => indexer?.lockLost(err) });
     try {
       const embedder = await createEmbedder(opts.embedder, undefined, sharedEmbedderData(opts.embedder));
-      const { info, building } = await layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      let { info, building } = await layout.indexFor(opts.embedder, embedder.id, embedder.dim, embedder.description);
+      // Readers in other processes read results' code from these folders (source.ts).
+      const roots = opts.roots.map((r) => ({ name: r.name, path: r.path }));
+      if (JSON.stringify(info.roots) !== JSON.stringify(roots)) {
+        info = { ...info, roots };
+        await layout.update(info);
+      }
       await layout.removeRetired(); // indices a promotion replaced, once no reader can be serving them
       const store = await ChunkStore.open(layout.lanceDir(info), embedder.dim);
       const catalog = await FileCatalog.open(layout.catalogFile(info));
@@ -510,17 +521,21 @@ export class Indexer extends EventEmitter {
 
   /** Searches this index (what is indexed so far, while a run is going). */
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
-    return new HybridSearch(this.store, this.embedder).search(query, opts);
+    return this.searcher().search(query, opts);
   }
 
   /** Code like a span of an indexed file or a piece of code (search.ts HybridSearch#similar). */
   async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
-    return new HybridSearch(this.store, this.embedder).similar(target, opts);
+    return this.searcher().similar(target, opts);
   }
 
   /** The innermost indexed chunk holding a line of a file (search.ts HybridSearch#chunkAt). */
   async chunkAt(path: string, line: number): Promise<IndexedSpan | undefined> {
-    return new HybridSearch(this.store, this.embedder).chunkAt(path, line);
+    return this.searcher().chunkAt(path, line);
+  }
+
+  private searcher(): HybridSearch {
+    return new HybridSearch(this.store, this.embedder, this.source);
   }
 
   /** Files that failed or were skipped, with reasons (catalog plus the last scan's skips). */

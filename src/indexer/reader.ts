@@ -7,7 +7,9 @@ import { createEmbedder } from './embed';
 import { type IndexInfo, StoreLayout, indexFormat } from './layout';
 import { StoreLock } from './lock';
 import type { ExcludedCounts } from './scan';
-import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget } from './search';
+import type { Root } from './scan';
+import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget, chunkTexts } from './search';
+import type { ChunkTexts } from './source';
 import { ChunkStore, type StoreDiskUsage } from './store';
 import type { Embedder } from './types';
 
@@ -53,14 +55,29 @@ export interface StoreStatus {
 export class IndexReader {
   private constructor(
     private readonly layout: StoreLayout,
-    readonly info: IndexInfo,
+    private _info: IndexInfo,
     readonly embedder: Embedder,
     private readonly store: ChunkStore,
-  ) {}
+    /** The folders the caller gave, if any (otherwise the index's own: IndexInfo.roots). */
+    private readonly roots: readonly Root[] | undefined,
+  ) {
+    this.source = chunkTexts(store, roots ?? _info.roots ?? []);
+  }
+
+  /** Reads results' code: from the files under the roots, or an old index's own text (search.ts chunkTexts). */
+  private source: ChunkTexts;
+
+  get info(): IndexInfo {
+    return this._info;
+  }
 
   private readonly countCache = new Map<string, { key: string; counts: { files: number; failed: number; skipped: number } }>();
 
-  static async open(storeDir: string): Promise<IndexReader> {
+  /**
+   * `roots`: where the files of the rows' root labels are (the extension's workspace folders);
+   * by default the folders the index's writer recorded (IndexInfo.roots).
+   */
+  static async open(storeDir: string, opts: { roots?: readonly Root[] } = {}): Promise<IndexReader> {
     const layout = new StoreLayout(storeDir);
     const info = layout.exists() ? layout.read().active : undefined;
     if (!info) throw noIndexError(storeDir);
@@ -69,7 +86,7 @@ export class IndexReader {
       throw new SemindexError('MODEL', `the index was built with ${info.embedderId} but that embedder now loads as ${embedder.id}; re-index`);
     }
     const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
-    return new IndexReader(layout, info, embedder, store);
+    return new IndexReader(layout, info, embedder, store, opts.roots);
   }
 
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
@@ -87,7 +104,7 @@ export class IndexReader {
   }
 
   private searcher(): HybridSearch {
-    return new HybridSearch(this.store, this.embedder, indexFormat(this.info));
+    return new HybridSearch(this.store, this.embedder, this.source, indexFormat(this.info));
   }
 
   /** Rows in the index now (as of the version this reader serves). */
@@ -103,6 +120,11 @@ export class IndexReader {
   async refresh(): Promise<boolean> {
     const active = this.layout.exists() ? this.layout.read().active : undefined;
     if (active?.dir !== this.info.dir) return false;
+    // Another writer may have been given other folders (its rows follow once it has run).
+    if (!this.roots && JSON.stringify(active.roots) !== JSON.stringify(this.info.roots)) {
+      this._info = { ...this._info, roots: active.roots };
+      this.source = chunkTexts(this.store, active.roots ?? []);
+    }
     await this.store.followLatest();
     return true;
   }

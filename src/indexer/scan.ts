@@ -618,6 +618,27 @@ export function absoluteInRoots(roots: Root[], root: string, rel: string): strin
 }
 
 /**
+ * The absolute path of `rel` inside the root called `rootName`, or undefined when the root is
+ * unknown or the path is not a plain relative path that stays inside it (absolute, drive letter,
+ * `..`, `.`, empty segments, NUL). Engine paths are relative with forward slashes. For paths a
+ * webview sends (untrusted) and those the store holds, read back at display time (source.ts).
+ */
+export function resolveInRoots(roots: readonly Root[], rootName: unknown, rel: unknown, paths: path.PlatformPath = path): string | undefined {
+  if (typeof rootName !== 'string' || typeof rel !== 'string') return undefined;
+  const root = roots.find((r) => r.name === rootName);
+  if (!root || !rel || rel.length > 4096 || rel.includes('\0')) return undefined;
+  if (rel.startsWith('/') || /^[A-Za-z]:/.test(rel)) return undefined;
+  // On Windows a backslash is a separator, so "a\..\..\x" would be a way out.
+  if (paths.sep === '\\' && rel.includes('\\')) return undefined;
+  const parts = rel.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return undefined;
+  const abs = paths.join(root.path, ...parts);
+  const back = paths.relative(root.path, abs);
+  if (!back || back.startsWith('..') || paths.isAbsolute(back)) return undefined;
+  return abs;
+}
+
+/**
  * The path scan would give a file, or undefined when a changed file is outside every root. With
  * nested roots (a folder and a subfolder both in the workspace) the innermost root has the file,
  * as scan gives it only to that one; the same folder twice: the first.

@@ -8,6 +8,8 @@ import { SemindexError } from './errors';
 import { storePredicate } from './filters';
 import type { ChunkStore, StoredHit } from './store';
 import { INDEX_FORMAT } from './layout';
+import type { Root } from './scan';
+import { type ChunkText, type ChunkTexts, SourceFiles, type Staleness } from './source';
 import { ftsText, legacyQueryText, queryText } from './tokens';
 import type { Chunk, ChunkKind, Embedder } from './types';
 
@@ -35,6 +37,20 @@ export interface IndexedSpan {
   symbol: string;
 }
 
+/** A stale result in words, for the CLI and the agents' tools (the search panel words it itself). */
+export const STALE_TEXT: Record<Staleness, string> = {
+  changed: 'file changed since it was indexed',
+  missing: 'file not found or unreadable (deleted or moved since it was indexed)',
+};
+
+/**
+ * Where an index's chunk texts come from: the table itself for an index of format ≤ 6, which has
+ * them, otherwise the files under these roots.
+ */
+export function chunkTexts(store: ChunkStore, roots: readonly Root[]): ChunkTexts {
+  return store.holdsText ? store : new SourceFiles(roots);
+}
+
 /** A SimilarTarget span that matches no indexed chunk (typed: the MCP tool and the CLI say so plainly). */
 const chunkNotFound = (path: string, startLine: number, endLine: number): SemindexError =>
   new SemindexError('NOT_FOUND', `no indexed code at ${path}:${startLine}-${endLine} (is the file indexed, and the path as search results show it?)`, { span: { path, startLine, endLine } });
@@ -49,8 +65,17 @@ export interface SearchResult {
   language: string;
   kind: ChunkKind;
   score: number;
-  /** The chunk's text, at most SNIPPET_LINES lines. */
+  /**
+   * The chunk's code, at most SNIPPET_LINES lines, read from its file at search time (source.ts);
+   * "" when `stale` is set.
+   */
   snippet: string;
+  /**
+   * Set when the code cannot be shown: its file's lines no longer hash as they did when indexed
+   * (`changed`), or the file is gone or unreadable (`missing`). Indexing the file again mends it
+   * (STALE_TEXT says so in words).
+   */
+  stale?: Staleness;
   /** Identical copies of this code elsewhere among the candidates, shown once as this result (collapseCopies). */
   copies?: { path: string; startLine: number; endLine: number }[];
 }
@@ -120,6 +145,8 @@ export class HybridSearch {
   constructor(
     private readonly store: ChunkStore,
     private readonly embedder: Embedder,
+    /** Reads the results' code (chunkTexts()). */
+    private readonly source: ChunkTexts,
     /** The index's INDEX_FORMAT (layout.ts): how its BM25 field was written, so how to query it. */
     private readonly format = INDEX_FORMAT,
     /** Weight of the vector list in hybrid mode (BM25's is 1 − it). */
@@ -191,7 +218,7 @@ export class HybridSearch {
     const ranked =
       mode === 'bm25' ? rerank(bm25, (h) => h.raw) : mode === 'vector' ? rerank(vector, (h) => Math.max(0, 1 - h.raw)) : fuse(bm25, vector, this.vectorWeight, nameTerms);
     const top = collapseCopies(keep ? ranked.filter((r) => keep(r.hit)) : ranked).slice(0, k);
-    const texts = await this.store.texts(top.map((r) => r.hit));
+    const texts = await this.source.texts(top.map((r) => r.hit));
     return top.map((r, i) => toResult(r, texts[i]));
   }
 
@@ -234,15 +261,20 @@ export class HybridSearch {
   /**
    * The indexed code of a span, `path` as results show it: a path of the single root ("" root)
    * or, when no such file is indexed, `root/path` with several roots. Lines of nested or
-   * overlapping chunks (a class and its methods) are taken once each, in order.
+   * overlapping chunks (a class and its methods) are taken once each, in order. The chunks' code
+   * is read from the file and must be as indexed: a file changed since, or gone, is SemindexError
+   * 'STALE' (the code the index holds for those lines is not there to take).
    */
   private async chunksAt(shown: string, startLine: number, endLine: number): Promise<{ root: string; path: string; code: Pick<Chunk, 'symbol' | 'path' | 'text'> } | undefined> {
     for (const { root, path } of fileCandidates(shown)) {
       const chunks = await this.store.chunksIn(root, path, startLine, endLine);
       if (!chunks.length) continue;
+      const texts = await this.source.texts(chunks);
+      const stale = texts.find((t) => t.stale)?.stale;
+      if (stale) throw new SemindexError('STALE', `${shown}: ${STALE_TEXT[stale]}; index it again to find code like it`, { span: { path: shown, startLine, endLine } });
       const lines = new Map<number, string>();
-      for (const c of chunks) {
-        c.text.split('\n').forEach((line, i) => {
+      for (const [n, c] of chunks.entries()) {
+        texts[n].text!.split('\n').forEach((line, i) => {
           const n = c.startLine + i;
           if (n >= startLine && n <= endLine && !lines.has(n)) lines.set(n, line);
         });
@@ -347,8 +379,7 @@ export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: numbe
   return [...scores.values()].sort((a, b) => b.score - a.score);
 }
 
-function toResult({ hit, score, copies }: Ranked, text: string): SearchResult {
-  const lines = text.split('\n');
+function toResult({ hit, score, copies }: Ranked, text: ChunkText): SearchResult {
   return {
     root: hit.root,
     path: hit.path,
@@ -358,7 +389,8 @@ function toResult({ hit, score, copies }: Ranked, text: string): SearchResult {
     language: hit.language,
     kind: hit.kind,
     score: Number(score.toFixed(6)),
-    snippet: lines.slice(0, SNIPPET_LINES).join('\n'),
+    snippet: text.stale ? '' : text.text.split('\n').slice(0, SNIPPET_LINES).join('\n'),
+    ...(text.stale ? { stale: text.stale } : {}),
     ...(copies?.length ? { copies: copies.map((c) => ({ path: c.root ? `${c.root}/${c.path}` : c.path, startLine: c.startLine, endLine: c.endLine })) } : {}),
   };
 }

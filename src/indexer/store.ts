@@ -4,10 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import * as arrow from 'apache-arrow';
+import type { ChunkSpan, ChunkText } from './source';
 import type { Chunk, ChunkKind } from './types';
 
-/** A chunk as stored: what the chunk stage made plus its root, BM25 text and hashes (and a vector). */
-export interface ChunkRow extends Chunk {
+/**
+ * A chunk as stored: what the chunk stage made but its text, plus its root, BM25 field and hashes
+ * (and a vector). The text is in the file (source.ts reads it back for display): kept here it was
+ * the largest column (format ≤ 6).
+ */
+export interface ChunkRow extends Omit<Chunk, 'text'> {
   root: string;
   /** Identifier-split words for BM25 (tokens.ts#ftsText). */
   fts: string;
@@ -24,9 +29,14 @@ export interface ChunkBatch {
   vectors: Float32Array;
 }
 
+/** A row as chunksIn() gives it: the chunk without its text, with its hash and row id. */
+export interface IndexedChunk extends Omit<Chunk, 'text'>, ChunkSpan {
+  rowId: bigint;
+}
+
 /** Bytes on disk of a table, by part (ChunkStore#diskUsage). */
 export interface StoreDiskUsage {
-  /** The latest version's rows, all columns (vectors, chunk text, BM25 field, metadata). */
+  /** The latest version's rows, all columns (vectors, BM25 field, metadata; the chunk text too in an index of format ≤ 6). */
   rows: number;
   vectorIndex: number;
   ftsIndex: number;
@@ -37,7 +47,7 @@ export interface StoreDiskUsage {
   total: number;
 }
 
-/** A search candidate: everything but the text, which is fetched for the final top-k only. */
+/** A search candidate: a chunk without its text, which is read for the final top-k only (source.ts). */
 export interface StoredHit extends Omit<Chunk, 'text'> {
   root: string;
   /** Cosine distance (vector search) or BM25 score (full-text search). */
@@ -76,8 +86,9 @@ const VECTOR_INDEX_MIN_ROWS = 50_000;
  */
 const DATA_STORAGE_VERSION = '2.1';
 /**
- * The two text columns (chunk text and BM25 field) are 60% of the rows' bytes; zstd takes them to
- * ~40% of their size. Measured on 100k kernel rows: 168 → 67 MB, ten rows by id p50 0.7 → 1.3 ms.
+ * The BM25 field is zstd-compressed (as the chunk text was up to format 6: the two were 60% of the
+ * rows' bytes, and zstd took them to ~40% of their size — 100k kernel rows 168 → 67 MB — at ten
+ * rows by id p50 0.7 → 1.3 ms).
  */
 const COMPRESSED = new Map([['lance-encoding:compression', 'zstd']]);
 
@@ -91,7 +102,6 @@ function schemaFor(dim: number): arrow.Schema {
     utf8('kind'),
     new arrow.Field('start_line', new arrow.Int32(), false),
     new arrow.Field('end_line', new arrow.Int32(), false),
-    utf8('text', COMPRESSED),
     utf8('fts', COMPRESSED),
     utf8('text_hash'),
     utf8('file_hash'),
@@ -117,14 +127,19 @@ export class ChunkStore {
     readonly dim: number,
     /** The columns a search candidate reads (an index of format < 5 has no file_size). */
     private readonly hitColumns: string[],
+    /**
+     * The table has the chunk text (an index of format ≤ 6): it serves results' code (texts())
+     * until the index of the current format replaces it. Format 7 keeps no text (source.ts).
+     */
+    readonly holdsText: boolean,
   ) {}
 
   static async open(dir: string, dim: number): Promise<ChunkStore> {
     const db = await lancedb.connect(dir, { storageOptions: { new_table_data_storage_version: DATA_STORAGE_VERSION } });
     const names = await db.tableNames();
     const table = names.includes(TABLE) ? await db.openTable(TABLE) : await db.createEmptyTable(TABLE, schemaFor(dim), { existOk: true });
-    const hasFileSize = (await table.schema()).fields.some((f) => f.name === 'file_size');
-    const store = new ChunkStore(db, dir, table, dim, hasFileSize ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS);
+    const fields = new Set((await table.schema()).fields.map((f) => f.name));
+    const store = new ChunkStore(db, dir, table, dim, fields.has('file_size') ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS, fields.has('text'));
     await store.readIndices();
     return store;
   }
@@ -174,9 +189,10 @@ export class ChunkStore {
     return [...files.values()];
   }
 
-  /** What the embedder saw of each row (benchmarks re-embed the same inputs). */
-  async embeddingInputs(): Promise<Pick<Chunk, 'path' | 'symbol' | 'text'>[]> {
-    return (await this.table.query().select(['path', 'symbol', 'text']).toArray()).map((r) => ({ path: r.path, symbol: r.symbol, text: r.text }));
+  /** Every row's place, name and text hash (benchmarks re-embed the same inputs, their texts read from the files). */
+  async chunkSpans(): Promise<(ChunkSpan & { symbol: string })[]> {
+    const rows = await this.table.query().select(['root', 'path', 'symbol', 'start_line', 'end_line', 'text_hash']).toArray();
+    return rows.map((r) => ({ root: r.root, path: r.path, symbol: r.symbol, startLine: Number(r.start_line), endLine: Number(r.end_line), textHash: r.text_hash }));
   }
 
   /** Identity of every row (tests and consistency checks). */
@@ -342,45 +358,62 @@ export class ChunkStore {
   }
 
   /**
-   * The texts of the final results. Row ids are fetched by id (1–2 ms for ten); a row that moved
-   * since the candidate query (a compaction in between) is looked up by its path and line instead.
+   * The code of these chunks as this table holds it — an index of format ≤ 6 only (holdsText),
+   * served until the index of the current format, which reads code from the files (source.ts),
+   * replaces it. Row ids are fetched by id (1–2 ms for ten); a row that moved since the candidate
+   * query (a compaction in between) is looked up by its path and line instead, and one that is
+   * gone (its file indexed again since) is `changed`.
    */
-  async texts(hits: StoredHit[]): Promise<string[]> {
+  async texts(spans: readonly ChunkSpan[]): Promise<ChunkText[]> {
+    if (!this.holdsText) throw new Error('semindex: this index keeps no chunk text; read it from the files (source.ts)');
     const byId = new Map<bigint, { path: string; start_line: number; text: string }>();
-    if (hits.length) {
-      const rows = await this.table.takeRowIds(hits.map((h) => h.rowId)).withRowId().select(['path', 'start_line', 'text']).toArray();
+    const ids = spans.flatMap((s) => (s.rowId === undefined ? [] : [s.rowId]));
+    if (ids.length) {
+      const rows = await this.table.takeRowIds(ids).withRowId().select(['path', 'start_line', 'text']).toArray();
       for (const r of rows) byId.set(BigInt(r._rowid), r);
     }
-    const out: string[] = [];
-    for (const h of hits) {
-      const r = byId.get(h.rowId);
-      if (r && r.path === h.path && Number(r.start_line) === h.startLine) {
-        out.push(r.text);
+    const out: ChunkText[] = [];
+    for (const s of spans) {
+      const r = s.rowId === undefined ? undefined : byId.get(s.rowId);
+      if (r && r.path === s.path && Number(r.start_line) === s.startLine) {
+        out.push({ text: r.text });
         continue;
       }
       const found = await this.table
         .query()
-        .where(`root = ${sqlString(h.root)} AND path = ${sqlString(h.path)} AND start_line = ${h.startLine}`)
+        .where(`root = ${sqlString(s.root)} AND path = ${sqlString(s.path)} AND start_line = ${Math.trunc(s.startLine)}`)
         .select(['text'])
         .limit(1)
         .toArray();
-      out.push(found[0]?.text ?? '');
+      out.push(found[0] ? { text: found[0].text } : { stale: 'changed' });
     }
     return out;
   }
 
   /**
-   * The rows of one file that overlap lines [startLine, endLine], with their text (find similar:
-   * the code a caller points at, as the index holds it). `root` "" for a single-root index.
+   * The rows of one file that overlap lines [startLine, endLine] (find similar: the code a caller
+   * points at, as the index holds it; its text is read with a ChunkTexts). `root` "" for a
+   * single-root index.
    */
-  async chunksIn(root: string, path: string, startLine: number, endLine: number): Promise<Chunk[]> {
+  async chunksIn(root: string, path: string, startLine: number, endLine: number): Promise<IndexedChunk[]> {
     const rows = await this.table
       .query()
       .where(`root = ${sqlString(root)} AND path = ${sqlString(path)} AND start_line <= ${Math.trunc(endLine)} AND end_line >= ${Math.trunc(startLine)}`)
-      .select(['path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text'])
+      .withRowId()
+      .select(['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'])
       .toArray();
     return rows
-      .map((r) => ({ path: r.path, language: r.language, symbol: r.symbol, kind: r.kind as ChunkKind, startLine: Number(r.start_line), endLine: Number(r.end_line), text: r.text }))
+      .map((r) => ({
+        root: r.root,
+        path: r.path,
+        language: r.language,
+        symbol: r.symbol,
+        kind: r.kind as ChunkKind,
+        startLine: Number(r.start_line),
+        endLine: Number(r.end_line),
+        textHash: r.text_hash,
+        rowId: BigInt(r._rowid),
+      }))
       .sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
   }
 
@@ -428,7 +461,6 @@ export class ChunkStore {
       kind: str((r) => r.kind),
       start_line: int((r) => r.startLine),
       end_line: int((r) => r.endLine),
-      text: str((r) => r.text),
       fts: str((r) => r.fts),
       text_hash: str((r) => r.textHash),
       file_hash: str((r) => r.fileHash),

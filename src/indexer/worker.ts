@@ -9,6 +9,7 @@ import { createEmbedder, embeddingText, type SharedEmbedderData } from './embed'
 import { resources } from './resources';
 import { errorText } from './scan';
 import { SECRET_REASON, privateKeyRule, redactSecrets } from './secrets';
+import { decodeSource } from './source';
 import type { ChunkBatch, ChunkRow } from './store';
 import { ChunkStore } from './store';
 import { analyze } from './tokens';
@@ -118,9 +119,6 @@ function setup(config: WorkerConfig) {
 // The TS lib here has no WebAssembly types; the class is there at run time.
 const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: abstract new () => Error } }).WebAssembly.RuntimeError;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
-
 /** Piscina task: one batch of files. */
 export default async function processBatch(task: BatchTask): Promise<unknown> {
   if (task.state && Atomics.compareExchange(task.state, 0, TASK_WAITING, TASK_STARTED) === TASK_WITHDRAWN) return { withdrawn: true } satisfies WithdrawnResult;
@@ -129,6 +127,8 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
   const files: FileOutcome[] = [];
   const rows: ChunkRow[] = [];
   const words: string[][] = [];
+  /** Chunk texts for a model embedder (rows carry none: the store keeps no text, source.ts). */
+  const texts: string[] = [];
   for (const file of task.files) {
     const t0 = performance.now();
     const outcome = readFile(file, task.config);
@@ -150,6 +150,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
         // One tokenization per chunk serves the BM25 field and a word-based embedder.
         const tokens = analyze(embeddingText(c));
         if (embedder.embedWords) words[rows.length] = tokens.words;
+        else texts[rows.length] = c.text;
         rows.push({
           root: file.root,
           path: c.path,
@@ -158,7 +159,6 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           kind: c.kind,
           startLine: c.startLine,
           endLine: c.endLine,
-          text: c.text,
           fts: tokens.fts,
           textHash: bodyHash(c.text),
           fileHash: outcome.result.hash,
@@ -207,7 +207,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
     for (const j of todo) vectors.set(embedder.embedWords(words[j]), j * dim);
   } else for (let i = 0; i < todo.length; i += EMBED_BATCH) {
     const part = todo.slice(i, i + EMBED_BATCH);
-    const out = await embedder.embed(part.map((j) => embeddingText(rows[j])), 'document');
+    const out = await embedder.embed(part.map((j) => embeddingText({ ...rows[j], text: texts[j] })), 'document');
     part.forEach((j, n) => vectors.set(out[n], j * dim));
   }
   ms.embed += performance.now() - t2;
@@ -264,14 +264,8 @@ function readFile(file: FileTask, config: WorkerConfig): { result: FileOutcome; 
     result.hash = sha1(bytes);
     if (file.knownHash && file.knownHash === result.hash) return { result: { ...result, status: 'unchanged' } };
     if (bytes.subarray(0, 8192).includes(0)) return { result: { ...result, reason: 'binary file (NUL bytes)' } };
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      // Not UTF-8: most such source files are Latin-1/Windows-1252; index them as that rather than drop them.
-      text = latin1.decode(bytes);
-    }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    // Decoded and redacted as search reads it back for display (source.ts), so the lines hash alike.
+    const text = decodeSource(bytes);
     const longest = longestLine(text);
     if (longest > config.maxLineLength) {
       return { result: { ...result, reason: `minified or generated (a line of ${longest} characters)` } };

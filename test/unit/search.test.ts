@@ -90,10 +90,10 @@ describe('search: fusion, name match, copies', function () {
       textSearch: async () => [a, b],
       vectorSearch: async () => [c],
       distancesTo: async (_v: Float32Array, hs: StoredHit[]) => (asked.push(hs.map((h) => h.rowId)), new Map([[1n, 0.15]])),
-      texts: async (hs: StoredHit[]) => hs.map(() => ''),
     };
+    const source = { texts: async (hs: readonly unknown[]) => hs.map(() => ({ text: '' })) };
     const embedder = { id: 'static:test', dim: 2, embed: async () => [Float32Array.from([1, 0])] } as unknown as Embedder;
-    const search = new HybridSearch(store as never, embedder);
+    const search = new HybridSearch(store as never, embedder, source);
     const results = await search.search('q', { k: 3 });
     assert.deepEqual(asked, [[1n, 2n]], 'asked for the BM25-only candidates');
     assert.deepEqual(results.map((r) => r.path), ['a.js', 'c.js', 'b.js'], 'a: BM25 best and close in vectors, first');

@@ -6,6 +6,7 @@ import { Indexer, type IndexerOptions } from '../../src/indexer/indexer';
 import { StoreLayout } from '../../src/indexer/layout';
 import { IndexReader } from '../../src/indexer/reader';
 import { privateKeyRule, redactSecrets, secretFileRule } from '../../src/indexer/secrets';
+import { SourceFiles } from '../../src/indexer/source';
 import { ChunkStore } from '../../src/indexer/store';
 import { analyze } from '../../src/indexer/tokens';
 import { cliPath, tempDir, writeTree } from './helpers';
@@ -31,14 +32,21 @@ async function withIndexer<T>(root: string, storeDir: string, fn: (ix: Indexer) 
   }
 }
 
-/** Every row of the active index: path, chunk text and BM25 field. */
-async function rows(storeDir: string): Promise<{ path: string; text: string; fts: string }[]> {
+/**
+ * Every row of the active index: path, BM25 field, and the chunk's code as search shows it — read
+ * back from the file under `root` (the index keeps no text: source.ts), "" where that fails.
+ */
+async function rows(storeDir: string, root: string): Promise<{ path: string; text: string; fts: string }[]> {
   const layout = new StoreLayout(storeDir);
   const info = layout.read().active!;
   const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
   try {
-    const table = (store as unknown as { table: { query(): { select(c: string[]): { toArray(): Promise<{ path: string; text: string; fts: string }[]> } } } }).table;
-    return (await table.query().select(['path', 'text', 'fts']).toArray()).map((r) => ({ path: r.path, text: r.text, fts: r.fts }));
+    assert.equal(store.holdsText, false, 'the table has no chunk text column');
+    const table = (store as unknown as { table: { query(): { select(c: string[]): { toArray(): Promise<{ path: string; start_line: number; fts: string }[]> } } } }).table;
+    const fts = new Map((await table.query().select(['path', 'start_line', 'fts']).toArray()).map((r) => [`${r.path}:${r.start_line}`, r.fts]));
+    const spans = await store.chunkSpans();
+    const texts = await new SourceFiles([{ name: '', path: root }]).texts(spans);
+    return spans.map((s, i) => ({ path: s.path, text: texts[i].text ?? '', fts: fts.get(`${s.path}:${s.startLine}`) ?? '' }));
   } finally {
     store.close();
   }
@@ -129,11 +137,12 @@ describe('secrets', function () {
     assert.match(reasons['tls.js'], /^likely secret: private key \(OPENSSH PRIVATE KEY\)$/);
     for (const p of problems) for (const s of secretTexts) assert.ok(!p.reason.includes(s), `${p.path}: reason shows the secret`);
 
-    const all = await rows(store);
+    const all = await rows(store, ws);
     const paths = new Set(all.map((r) => r.path));
     for (const p of ['.env.example', 'config.js', 'settings.py', 'id_rsa.pub']) assert.ok(paths.has(p), `${p} not indexed`);
     for (const p of ['.env', 'id_rsa', 'tls.js']) assert.ok(!paths.has(p), `${p} indexed`);
-    // The token is gone from the chunk text and from the BM25 field; the code around it is there.
+    // The token is gone from the chunk text as search shows it (read back from the file, redacted as
+    // the worker redacted it) and from the BM25 field; the code around it is there.
     const config = all.filter((r) => r.path === 'config.js').map((r) => r.text).join('\n');
     assert.match(config, /const RELEASE_TOKEN = '«redacted:github-token»';/);
     assert.match(config, /function uploadReleaseAsset/);
@@ -174,7 +183,7 @@ describe('secrets', function () {
       'main.js': `const token = '${githubToken}';\nfunction main() {\n  return token;\n}\n`,
     });
     const store = tempDir('store');
-    const indexed = async () => new Set((await rows(store)).map((r) => r.path));
+    const indexed = async () => new Set((await rows(store, ws)).map((r) => r.path));
     const first = await withIndexer(ws, store, (ix) => ix.index());
     assert.equal(first.excluded.secret, 2);
     assert.deepEqual([...(await indexed())], ['main.js']);
@@ -184,7 +193,7 @@ describe('secrets', function () {
     assert.equal(second.excluded.secret, 0);
     assert.deepEqual([...(await indexed())].sort(), ['keys/test.pem', 'main.js', 'tls.js']);
     // Allowed files are indexed on purpose, but tokens are redacted in them as everywhere.
-    assert.ok((await rows(store)).every((r) => !r.text.includes(githubToken)));
+    assert.ok((await rows(store, ws)).every((r) => !r.text.includes(githubToken)));
     const third = await withIndexer(ws, store, (ix) => ix.index());
     assert.equal(third.excluded.secret, 2);
     assert.deepEqual([...(await indexed())], ['main.js']);
