@@ -18,6 +18,8 @@ describe('extension webview messages', () => {
     // Results are named by their index into the host's list for that seq: the page sends no path.
     assert.deepEqual(parseSearchViewRequest({ type: 'open', seq: 2, index: 3, toSide: true }), { type: 'open', seq: 2, index: 3, toSide: true });
     assert.deepEqual(parseSearchViewRequest({ type: 'copy', seq: 2, index: 0 }), { type: 'copy', seq: 2, index: 0 });
+    // A stale result's Re-index button names it the same way: the host resolves its file inside the roots.
+    assert.deepEqual(parseSearchViewRequest({ type: 'reindex', seq: 2, index: 1, path: '/etc/passwd' }), { type: 'reindex', seq: 2, index: 1 });
     assert.deepEqual(parseSearchViewRequest({ type: 'prefs', grouped: false, filtersShown: true }), { type: 'prefs', grouped: false, filtersShown: true });
     assert.deepEqual(parseSearchViewRequest({ type: 'run', command: 'index' }), { type: 'run', command: 'index' });
     assert.deepEqual(parseSearchViewRequest({ type: 'remember', query: 'parse config' }), { type: 'remember', query: 'parse config' });
@@ -48,6 +50,9 @@ describe('extension webview messages', () => {
       { type: 'open', seq: 1, index: 0, toSide: 'yes' },
       { type: 'open', seq: '1', index: 0, toSide: false },
       { type: 'copy', seq: 1 },
+      { type: 'reindex', seq: 1 },
+      { type: 'reindex', seq: 1, index: -1 },
+      { type: 'reindex', root: 'app', path: 'a.ts' },
       { type: 'prefs', grouped: 1, filtersShown: true },
       { type: 'run', command: 'workbench.action.terminal.new' },
       { type: 'remember', query: '  ' },

@@ -165,6 +165,40 @@ describe('extension webview pages (headless Chromium)', function () {
     await page.close();
   });
 
+  it('search view: a result whose file changed says so with a Re-index button and no lines; re-indexed, the query runs again', async () => {
+    const page = await open('search.html');
+    await send(page, { type: 'status', status: searchStatus(readyState, 'en') });
+    await send(page, { type: 'prefs', grouped: false, filtersShown: false, languages: [] });
+    await clearPosted(page);
+    await page.fill('#query', 'polygon area');
+    await page.press('#query', 'Enter');
+    const { seq } = (await posted(page)).filter((m) => m.type === 'search').at(-1) as unknown as { seq: number };
+    const results = resultItems(
+      [
+        { root: '', path: 'src/geometry.py', startLine: 4, endLine: 9, symbol: 'polygon_area', language: 'python', kind: 'function', score: 1, snippet: '', stale: 'changed' },
+        { root: '', path: 'src/gone.go', startLine: 3, endLine: 6, symbol: 'DeleteScratch', language: 'go', kind: 'function', score: 0.8, snippet: '', stale: 'missing' },
+        { root: '', path: 'src/area.py', startLine: 1, endLine: 2, symbol: 'area', language: 'python', kind: 'function', score: 0.5, snippet: 'def area(r):\n    return r * r' },
+      ],
+      'polygon area',
+      false,
+    );
+    await send(page, { type: 'results', seq, query: 'polygon area', results, coverageText: '', ms: 1 });
+    assert.equal(await page.textContent('#result-0 .result-stale-text'), 'File changed since it was indexed');
+    assert.equal(await page.textContent('#result-1 .result-stale-text'), 'File not found — deleted or moved since it was indexed');
+    assert.equal(await page.locator('#result-0 pre, #result-1 pre').count(), 0, 'no lines for a stale result');
+    assert.equal(await page.locator('#result-2 .result-stale').count(), 0);
+    assert.equal(await page.textContent('#result-2 pre'), 'def area(r):\n    return r * r');
+    assert.equal(await page.textContent('#result-0 .result-reindex'), 'Re-index');
+    await clearPosted(page);
+    await page.click('#result-0 .result-reindex');
+    assert.deepEqual(await posted(page), [{ type: 'reindex', seq, index: 0 }], 'the button re-indexes, it does not open');
+    assert.equal(await page.isDisabled('#result-0 .result-reindex'), true);
+    await clearPosted(page);
+    await send(page, { type: 'reindexed' });
+    assert.deepEqual(await posted(page), [{ type: 'search', seq: seq + 1, query: 'polygon area', mode: 'hybrid' }]);
+    await page.close();
+  });
+
   it('search view: the not-indexed state offers Index Workspace, and a seed fills the box', async () => {
     const page = await open('search.html');
     const notIndexed = deriveState(notIndexedFacts());
