@@ -5,7 +5,8 @@
 // cancelled; and a CLI indexing child is started and killed with SIGKILL at a random moment. The
 // test holds the engine the way the extension does (ctx.ts): leases for searches, a reader while
 // another process writes, updates for the files it changed. Afterwards:
-//   - no search failed (every one had an index to answer from);
+//   - no search failed (every one had an index to answer from; a result whose file was edited since
+//     it was indexed answers without its lines, `stale`, which is not a failure);
 //   - a final run leaves exactly the index of a clean run over the final tree (rows and files);
 //   - every live marker is found in its file, no removed one anywhere.
 // Each seed runs for a bounded time (CHAOS_MS, ~12 s of chaos); CHAOS_SEED=n runs that seed alone.
@@ -52,6 +53,8 @@ interface Counts {
   kills: number;
   childExitedFirst: number;
   searches: number;
+  /** Results whose file had changed (or gone) since it was indexed: answered, with no lines (source.ts), not failures. */
+  staleResults: number;
   searchFailures: string[];
   updateFailures: string[];
   runFailures: string[];
@@ -211,7 +214,7 @@ async function chaos(seed: number): Promise<Counts> {
     const rel = `${i % 2 ? 'py' : 'ts'}/m${Math.floor(i / 20)}/f${i}.${i % 2 ? 'py' : 'ts'}`;
     tree.write(rel, Array.from({ length: 1 + Math.floor(random() * 3) }, () => tree.marker()));
   }
-  const counts: Counts = { edits: 0, creates: 0, deletes: 0, renames: 0, reopens: 0, pauses: 0, cancels: 0, kills: 0, childExitedFirst: 0, searches: 0, searchFailures: [], updateFailures: [], runFailures: [] };
+  const counts: Counts = { edits: 0, creates: 0, deletes: 0, renames: 0, reopens: 0, pauses: 0, cancels: 0, kills: 0, childExitedFirst: 0, searches: 0, staleResults: 0, searchFailures: [], updateFailures: [], runFailures: [] };
   const opts: IndexerOptions = { storeDir, roots: [{ name: '', path: ws }], embedder: { kind: 'static' }, workers: 1, maintainIdleMs: 300, lockWaitMs: 20_000 };
   const session = new Session(opts, counts);
   await session.serial(() => session.open());
@@ -225,7 +228,8 @@ async function chaos(seed: number): Promise<Counts> {
       const mode = tree.pick(['bm25', 'hybrid', 'vector'] as const);
       counts.searches++;
       try {
-        await withLease(() => session.lease(), (s) => s.search(marker, { mode, k: 5 }));
+        const hits = await withLease(() => session.lease(), (s) => s.search(marker, { mode, k: 5 }));
+        counts.staleResults += hits?.filter((h) => h.stale).length ?? 0;
       } catch (err) {
         counts.searchFailures.push(`${mode} "${marker}": ${String(err)}`);
       }
@@ -354,11 +358,14 @@ async function chaos(seed: number): Promise<Counts> {
   try {
     for (const [marker, rel] of tree.live()) {
       const hits = await reader.search(marker, { mode: 'bm25', k: 10 });
+      // The final index is of the final tree: every result's code is in its file as indexed.
+      assert.deepEqual(hits.filter((h) => h.stale).map((h) => `${h.path}: ${h.stale}`), []);
       assert.ok(hits.some((h) => h.path === rel && h.snippet.includes(marker)), `live marker ${marker} not found in ${rel}`);
       found++;
     }
     for (const marker of tree.removed) {
       const hits = await reader.search(marker, { mode: 'bm25', k: 10 });
+      assert.deepEqual(hits.filter((h) => h.stale).map((h) => `${h.path}: ${h.stale}`), [], 'a stale result would hide a removed marker (no snippet)');
       assert.ok(!hits.some((h) => h.snippet.includes(marker)), `removed marker ${marker} still found in ${hits.find((h) => h.snippet.includes(marker))?.path}`);
     }
   } finally {
@@ -367,7 +374,7 @@ async function chaos(seed: number): Promise<Counts> {
   console.log(
     `      seed ${seed}: ${counts.edits} edits, ${counts.creates} creates, ${counts.deletes} deletes, ${counts.renames} renames; ` +
       `${counts.reopens} reopens, ${counts.pauses} pauses, ${counts.cancels} cancels, ${counts.kills} SIGKILLs (${counts.childExitedFirst} children done first); ` +
-      `${counts.searches} searches, ${counts.searchFailures.length} failed; ${tree.files.size} files, ${got.length} chunks; ${found} live markers found, ${tree.removed.size} removed ones absent`,
+      `${counts.searches} searches, ${counts.searchFailures.length} failed, ${counts.staleResults} stale results; ${tree.files.size} files, ${got.length} chunks; ${found} live markers found, ${tree.removed.size} removed ones absent`,
   );
   for (const d of [ws, storeDir, cleanStore]) fs.rmSync(d, { recursive: true, force: true });
   return counts;
