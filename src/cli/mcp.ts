@@ -9,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { SemindexError } from '../indexer/errors';
 import { type Coverage, FollowingReader, type IndexReader, type StoreStatus } from '../indexer/reader';
-import { STALE_TEXT, type SearchResult } from '../indexer/search';
+import { STALE_TEXT, type SearchResult, resultRecord } from '../indexer/search';
 import { version } from '../../package.json';
 
 const MAX_K = 200;
@@ -63,18 +63,7 @@ type Hit = z.infer<typeof resultSchema>;
 
 /** The result shape of the tools (and of `search --json`, plus the snippet). */
 export function hitOf(r: SearchResult): Hit {
-  return {
-    path: r.root ? `${r.root}/${r.path}` : r.path,
-    startLine: r.startLine,
-    endLine: r.endLine,
-    symbol: r.symbol,
-    kind: r.kind,
-    language: r.language,
-    score: r.score,
-    snippet: r.snippet,
-    ...(r.stale ? { stale: r.stale } : {}),
-    ...(r.copies ? { copies: r.copies } : {}),
-  };
+  return { ...resultRecord(r), snippet: r.snippet };
 }
 
 function coverageLine(c: Coverage): string {

@@ -12,7 +12,7 @@ import { Indexer, type Progress } from '../indexer/indexer';
 import { IndexReader } from '../indexer/reader';
 import { resources } from '../indexer/resources';
 import type { ExcludedCounts } from '../indexer/scan';
-import { STALE_TEXT, type SearchMode, type SearchResult } from '../indexer/search';
+import { STALE_TEXT, type SearchMode, type SearchResult, resultRecord } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
 
 const USAGE = `usage:
@@ -205,18 +205,7 @@ async function runSearch(args: string[]): Promise<number> {
 /** One search's results, as `search` prints them (the --json line's shape is fixed: README, "CLI"). */
 function printResults(id: string, heading: string, results: SearchResult[], ms: number, json: boolean): void {
   if (json) {
-    const slim = results.map((r) => ({
-      path: r.root ? `${r.root}/${r.path}` : r.path,
-      startLine: r.startLine,
-      endLine: r.endLine,
-      symbol: r.symbol,
-      kind: r.kind,
-      language: r.language,
-      score: r.score,
-      ...(r.copies ? { copies: r.copies } : {}),
-      ...(r.stale ? { stale: r.stale } : {}),
-    }));
-    console.log(JSON.stringify({ id, results: slim, ms }));
+    console.log(JSON.stringify({ id, results: results.map(resultRecord), ms }));
   } else {
     console.log(`# ${heading}  (${results.length} results, ${ms} ms)`);
     for (const r of results) {

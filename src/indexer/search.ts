@@ -44,6 +44,25 @@ export const STALE_TEXT: Record<Staleness, string> = {
 };
 
 /**
+ * A result as `semindex search --json` prints it and the MCP tools return it (they add the
+ * snippet): its path as results show it (`root/path` with a root label), `copies` and `stale` only
+ * when there are any.
+ */
+export function resultRecord(r: SearchResult) {
+  return {
+    path: r.root ? `${r.root}/${r.path}` : r.path,
+    startLine: r.startLine,
+    endLine: r.endLine,
+    symbol: r.symbol,
+    kind: r.kind,
+    language: r.language,
+    score: r.score,
+    ...(r.copies ? { copies: r.copies } : {}),
+    ...(r.stale ? { stale: r.stale } : {}),
+  };
+}
+
+/**
  * Where an index's chunk texts come from: the table itself for an index of format ≤ 6, which has
  * them, otherwise the files under these roots.
  */
