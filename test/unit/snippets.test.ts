@@ -15,7 +15,8 @@ import { SemindexError } from '../../src/indexer/errors';
 import { Indexer } from '../../src/indexer/indexer';
 import { FollowingReader, IndexReader } from '../../src/indexer/reader';
 import { chunkTexts, type SearchResult } from '../../src/indexer/search';
-import { SourceFiles, textLines } from '../../src/indexer/source';
+import { redactSecrets } from '../../src/indexer/secrets';
+import { SourceFiles, decodeSource, sourceLines } from '../../src/indexer/source';
 import { ChunkStore } from '../../src/indexer/store';
 import { cliPath, tempDir, writeTree } from './helpers';
 
@@ -120,13 +121,28 @@ describe('snippets from the files, and files changed since they were indexed (is
     assert.equal(mcp.results.find((r) => r.symbol === 'polygon_area')?.snippet, POLYGON_AREA);
   });
 
-  it('textLines cuts rows as the chunker does: \\n splits, the last row loses its \\r, too few rows is undefined', () => {
-    assert.equal(textLines('a\r\nb\r\nc', 2, 3), 'b\r\nc');
-    assert.equal(textLines('a\r\nb\r\n', 1, 2), 'a\r\nb');
-    assert.equal(textLines('a\nb', 2, 2), 'b');
-    assert.equal(textLines('a\nb\n', 3, 3), '', 'the empty row after a last newline is a row');
-    assert.equal(textLines('a\nb', 2, 3), undefined);
-    assert.equal(textLines('a', 0, 1), undefined);
+  it('sourceLines cuts rows as the chunker does: \\n splits, the last row loses its \\r, too few rows is undefined; decoded and redacted as the worker does', () => {
+    const rows = (text: string | Buffer, a: number, b: number) => sourceLines(Buffer.isBuffer(text) ? text : Buffer.from(text))(a, b);
+    assert.equal(rows('a\r\nb\r\nc', 2, 3), 'b\r\nc');
+    assert.equal(rows('a\r\nb\r\n', 1, 2), 'a\r\nb');
+    assert.equal(rows('a\nb', 2, 2), 'b');
+    assert.equal(rows('a\nb\n', 3, 3), '', 'the empty row after a last newline is a row');
+    assert.equal(rows('a\nb', 2, 3), undefined);
+    assert.equal(rows('a', 0, 1), undefined);
+    // A UTF-8 byte-order mark is no text; bytes that are not UTF-8 are Windows-1252, as the worker reads them.
+    assert.equal(rows(Buffer.from('\ufeffint x;\nint y;'), 1, 1), 'int x;');
+    const notUtf8 = Buffer.from([0x80, 0x20, 0xe9, 0x0a, 0x41]);
+    assert.equal(rows(notUtf8, 1, 2), new TextDecoder('latin1').decode(notUtf8));
+    assert.match(rows(notUtf8, 1, 1)!, / é$/);
+    // Every chunk the worker cuts, of a file with both, read back from the bytes alone.
+    const file = Buffer.concat([Buffer.from('\ufeff'), Buffer.from('// caf\xe9\r\nint a;\r\n\r\nint b;\r\n', 'latin1')]);
+    const whole = decodeSource(file).split('\n').map((l) => l.replace(/\r$/, ''));
+    for (let a = 1; a <= whole.length; a++) for (let b = a; b <= whole.length; b++) assert.equal(rows(file, a, b)?.replace(/\r/g, ''), whole.slice(a - 1, b).join('\n'), `${a}-${b}`);
+    // Tokens are redacted, one whose name stands rows above it too (as over the whole file).
+    const key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY' + 'Q3kT9vR2pL';
+    const conf = Buffer.from(`x = 1\naws_secret_access_key =\n\n  "${key}"\ny = 2\n`);
+    assert.equal(rows(conf, 4, 5), '  "«redacted:aws-secret-key»"\ny = 2');
+    assert.equal(redactSecrets(decodeSource(conf)).text.split('\n').slice(3, 5).join('\n'), rows(conf, 4, 5));
   });
 
   it('a file edited after indexing: the result says it changed and offers to re-index, with none of its new lines', async () => {
