@@ -4,10 +4,9 @@ import * as arrow from 'apache-arrow';
 import { storePredicate } from '../../src/indexer/filters';
 import { Indexer } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
-import { HybridSearch, collapseCopies, fuse, nameMatch } from '../../src/indexer/search';
+import { HybridSearch, collapseCopies, fuse, nameMatch, nameQuery } from '../../src/indexer/search';
 import type { Embedder } from '../../src/indexer/types';
 import { ChunkStore, type StoredHit } from '../../src/indexer/store';
-import { queryText } from '../../src/indexer/tokens';
 import { tempDir, writeTree } from './helpers';
 
 const hit = (path: string, over: Partial<StoredHit> = {}): StoredHit => ({
@@ -37,7 +36,7 @@ async function indexedReader(ws: string): Promise<IndexReader> {
   return IndexReader.open(store);
 }
 
-const terms = (q: string) => new Set(queryText(q).split(' ').filter(Boolean));
+const terms = (q: string) => nameQuery(q);
 
 describe('search: fusion, name match, copies', function () {
   this.timeout(120_000);
@@ -79,6 +78,20 @@ describe('search: fusion, name match, copies', function () {
     const fused = fuse([a, b], [b, a].map((h) => ({ ...h, raw: 0.5 })), 0.8, terms('remove an item'));
     assert.deepEqual(fused.map((r) => r.hit.path), ['a.js', 'b.js']);
     assert.deepEqual(fuse([a, b], [], 0.8).map((r) => r.score), [1, 1], 'no query terms, no name match');
+  });
+
+  it('name match: words BM25 drops as stop words count, and a weak word alone earns little', () => {
+    // `has` is an English stop word, so BM25 never sees it; in a name it is the name.
+    const q = terms('The base implementation of `_.has` without support for deep paths.');
+    assert.ok(nameMatch(hit('_baseHas.js', { symbol: 'baseHas' }), q) > nameMatch(hit('_baseGet.js', { symbol: 'baseGet' }), q));
+    // With the table's query weights, lodash's `without` (named by the filler word "without")
+    // gets far less than `baseEvery`, named by "base" and "every" together.
+    const weights: Record<string, number> = { base: 1.25, every: 0.77, without: 0.55, support: 0.8, iteratee: 2.3, shorthands: 1.2, implementation: 0.78 };
+    const weighted = nameQuery('The base implementation of `_.every` without support for iteratee shorthands.', (w) => weights[w]);
+    const without = nameMatch(hit('without.js', { symbol: 'without' }), weighted);
+    const baseEvery = nameMatch(hit('_baseEvery.js', { symbol: 'baseEvery' }), weighted);
+    assert.ok(baseEvery > 2 * without, `${baseEvery} > 2 × ${without}`);
+    assert.ok(without > 0);
   });
 
   it('a BM25 candidate outside the vector top k gets its own vector score before fusion', async () => {
