@@ -222,37 +222,19 @@ export class HybridSearch {
     // narrow (brace lists inside, classes), is applied to them only.
     const where = storePredicate(opts);
     const depth = Math.max(HYBRID.depth, keep ? Math.min(MAX_K, k * 5) : k);
-    const [bm25, { vector, query }] = await Promise.all([
-      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where),
-      mode === 'bm25' ? { vector: [], query: undefined } : this.semantic(embed, depth, where),
+    // The query's vector first (the static table's is a lookup): a hybrid BM25 query then reads
+    // each candidate's own cosine to it with the row (completeVectorScores).
+    const query = mode === 'bm25' ? undefined : await queryVector(embed);
+    const [bm25, vector] = await Promise.all([
+      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where, mode === 'hybrid' ? query : undefined),
+      query ? this.store.vectorSearch(query, depth, where) : ([] as StoredHit[]),
     ]);
-    if (mode === 'hybrid' && query) vector.push(...(await this.completeVectorScores(query, bm25, vector)));
+    if (mode === 'hybrid' && query) vector.push(...completeVectorScores(bm25, vector));
     const ranked =
       mode === 'bm25' ? rerank(bm25, (h) => h.raw) : mode === 'vector' ? rerank(vector, (h) => Math.max(0, 1 - h.raw)) : fuse(bm25, vector, this.vectorWeight, nameTerms);
     const top = collapseCopies(keep ? ranked.filter((r) => keep(r.hit)) : ranked).slice(0, k);
     const texts = await this.store.texts(top.map((r) => r.hit));
     return top.map((r, i) => toResult(r, texts[i]));
-  }
-
-  private async semantic(embed: () => Promise<Float32Array[]>, depth: number, where?: string): Promise<{ vector: StoredHit[]; query?: Float32Array }> {
-    const [query] = await embed();
-    // No known word in the text: the zero vector carries no signal, and cosine is undefined.
-    if (!query || !query.some((x) => x !== 0)) return { vector: [] };
-    return { vector: await this.store.vectorSearch(query, depth, where), query };
-  }
-
-  /**
-   * The vector list's scores for the BM25 candidates outside its top `depth` (their rows' own
-   * distances), so that fusion adds both scores for every candidate: a function first for BM25
-   * but 60th for the vectors had no vector score at all and fell behind vector-only hits. Measured
-   * over the dev sets: hybrid R@10 lodash 0.843 → 0.854, moby 0.695 → 0.710, Django 0.705 → 0.715,
-   * MRR@10 ≥ as before. ~50 rows read by id.
-   */
-  private async completeVectorScores(query: Float32Array, bm25: StoredHit[], vector: StoredHit[]): Promise<StoredHit[]> {
-    const seen = new Set(vector.map((h) => hitKey(h)));
-    const missing = bm25.filter((h) => !seen.has(hitKey(h)));
-    const distances = await this.store.distancesTo(query, missing);
-    return missing.filter((h) => distances.has(h.rowId)).map((h) => ({ ...h, raw: distances.get(h.rowId)! }));
   }
 
   /**
@@ -293,6 +275,24 @@ export class HybridSearch {
     }
     return undefined;
   }
+}
+
+/** The query's vector, or undefined when no word of it is known (the zero vector carries no signal, and cosine is undefined). */
+async function queryVector(embed: () => Promise<Float32Array[]>): Promise<Float32Array | undefined> {
+  const [query] = await embed();
+  return query && query.some((x) => x !== 0) ? query : undefined;
+}
+
+/**
+ * The vector list's scores for the BM25 candidates outside its top `depth` (their rows' own
+ * distances, read with the BM25 query: store.ts#textSearch `near`), so that fusion adds both
+ * scores for every candidate: a function first for BM25 but 60th for the vectors had no vector
+ * score at all and fell behind vector-only hits. Measured over the dev sets: hybrid R@10 lodash
+ * 0.843 → 0.854, moby 0.695 → 0.710, Django 0.705 → 0.715, MRR@10 ≥ as before.
+ */
+function completeVectorScores(bm25: StoredHit[], vector: StoredHit[]): StoredHit[] {
+  const seen = new Set(vector.map((h) => hitKey(h)));
+  return bm25.filter((h) => h.distance !== undefined && !seen.has(hitKey(h))).map((h) => ({ ...h, raw: h.distance! }));
 }
 
 /** The files a path as results show it can name: a path of the single root, or `root/path`. */
