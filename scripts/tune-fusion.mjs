@@ -26,10 +26,12 @@ const TYPES = new Set(['class', 'struct', 'interface', 'enum', 'type']);
 // weighted by HYBRID.name), bundled on the fly next to the build (packages stay in node_modules).
 const lib = join(here, 'dist', 'tune-fusion-lib.cjs');
 await esbuild.build({
-  stdin: { contents: "export { queryText } from './src/indexer/tokens'; export { HYBRID, nameMatch } from './src/indexer/search';", resolveDir: here, loader: 'ts' },
+  stdin: { contents: "export { HYBRID, nameMatch, nameQuery } from './src/indexer/search'; export { StaticEmbedder } from './src/indexer/embed/staticEmbedder';", resolveDir: here, loader: 'ts' },
   bundle: true, format: 'cjs', platform: 'node', packages: 'external', outfile: lib, logLevel: 'error',
 });
-const { queryText, HYBRID, nameMatch: engineNameMatch } = createRequire(import.meta.url)(lib);
+const { HYBRID, nameMatch: engineNameMatch, nameQuery, StaticEmbedder } = createRequire(import.meta.url)(lib);
+// The shipped table's query weights, as the engine's search() passes them to nameQuery.
+const table = StaticEmbedder.load(join(here, 'assets', 'static-table.bin'));
 const NAME = { ...HYBRID.name };
 
 const jsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -42,7 +44,7 @@ function lists(set) {
     writeFileSync(f, execFileSync('node', [cli, 'search', '--store', store, '--queries', join(cache, set, 'queries.jsonl'), '-k', '100', '--mode', mode, '--json'], { maxBuffer: 1 << 30 }));
     out[mode] = new Map(jsonl(f).map((r) => [r.id, r.results.map((h) => ({ ...h, raw: h.score / (PRIOR[h.kind] ?? 1) }))]));
   }
-  const queries = jsonl(join(cache, set, 'queries.jsonl')).map((q) => ({ ...q, terms: new Set(queryText(q.query).split(' ').filter(Boolean)) }));
+  const queries = jsonl(join(cache, set, 'queries.jsonl')).map((q) => ({ ...q, terms: nameQuery(q.query, (w) => table.queryWeight(w)) }));
   return { queries, ...out };
 }
 

@@ -2,7 +2,8 @@
 // and the progress panel, and the test API's whenIdle() waits for the work itself.
 import * as vscode from 'vscode';
 import type { Confirmer } from './confirm';
-import type { Ctx, IndexRequestOutcome } from './ctx';
+import type { Ctx } from './ctx';
+import type { IndexRequestOutcome } from './session';
 import { relativeToRoots } from '../indexer/scan';
 import { MAX_QUERY_LENGTH, MAX_SIMILAR_CODE, type SimilarViewTarget } from './messages';
 import { ProgressPanel } from './progressPanel';

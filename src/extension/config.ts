@@ -1,12 +1,6 @@
 // The one place settings are read: a typed snapshot (settings.ts) plus an event with what changed.
 import * as vscode from 'vscode';
-import { SECTION, type SettingKey, type Settings, changedKeys, readSettings } from './settings';
-
-export interface SettingsChange {
-  before: Settings;
-  after: Settings;
-  changed: SettingKey[];
-}
+import { SECTION, type SettingKey, type Settings, type SettingsChange, changedKeys, readSettings } from './settings';
 
 export class Config implements vscode.Disposable {
   private current: Settings = Config.read();

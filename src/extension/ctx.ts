@@ -1,107 +1,54 @@
-// The lifetime of everything the extension holds: the engine (opened on first use, closed on
-// deactivate), the external-change watcher, the facts the index state is derived from, and the
-// output log. Opening, closing and clearing the index are serialised here, so a settings change
-// during a rebuild or a save during a reopen can never interleave with each other.
-import * as fs from 'node:fs';
+// The glue between VS Code and the index session (session.ts, which has no `vscode` in it): builds
+// the session from the extension context and the settings, forwards saves and the external-change
+// watcher's batches to it, shows its notifications with their buttons, and holds the output log.
+// Everything the rest of the extension asks of the index goes through here.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FailedFile, Indexer, Progress } from '../indexer/indexer';
-import { StoreLayout } from '../indexer/layout';
-import { SemindexError } from '../indexer/errors';
-import { StoreLock } from '../indexer/lock';
-import { type Lease, LeaseSource, withLease } from '../indexer/leases';
-import type { IndexReader } from '../indexer/reader';
-import { type Root, relativeToRoots } from '../indexer/scan';
+import type { FailedFile, Indexer } from '../indexer/indexer';
+import type { Root } from '../indexer/scan';
 import type { IndexedSpan, SearchOptions, SearchResult, SimilarTarget } from '../indexer/search';
-import { Config, type SettingsChange } from './config';
-import { type IndexFacts, type IndexState, type IndexStats, deriveState, runCoverage } from './indexState';
+import { Config } from './config';
+import type { IndexState } from './indexState';
 import { rootsFor } from './roots';
-import { type EmbedderKind, SECTION, indexerOptions, needsReindex } from './settings';
+import { type IndexRequestOutcome, IndexSession, type Notice, errorMessage } from './session';
+import { SECTION } from './settings';
 import { ExternalChangeWatcher } from './watcher';
-
-// The engine is loaded on first use: activating the extension must not load LanceDB's native
-// module or the embedder when the user never searches.
-const loadEngine = () => import('../indexer/indexer');
-const loadReader = () => import('../indexer/reader');
-
-/** Settings edits arrive keystroke by keystroke from settings.json: wait for a pause. */
-const REOPEN_DELAY_MS = 500;
-/** Size on disk and catalog counts are refreshed at most this often during a run. */
-const STATS_INTERVAL_MS = 2000;
-/** Saves kept while the index cannot be written (another writer holds it); past this many a full run catches up instead. */
-const MAX_HELD_SAVES = 10_000;
-
-/** What answers searches: the engine, or a read-only view of the active index. */
-type SearchSource = Pick<Indexer, 'search' | 'similar' | 'chunkAt'>;
-
-export type IndexRequestOutcome = 'started' | 'resumed' | 'running' | 'unavailable';
-
-export interface RunStart {
-  /** No index of this workspace existed before this run (not a rebuild, a resume or a settings change). */
-  first: boolean;
-  /** Settles when the run has ended (done, cancelled or failed). */
-  done: Promise<void>;
-}
-
-function errorMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/^semindex: /, '');
-}
 
 export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly config: Config;
-  private engine: Indexer | undefined;
-  /** Leases on the open engine for searches (leases.ts): closeEngine() refuses new ones and waits for these. */
-  private engineLeases: LeaseSource<Indexer> | undefined;
-  /** Embedder kind the open engine was created with. */
-  private engineKind: EmbedderKind | undefined;
-  /** Read-only view of the active index: while another process holds the lock, or while a new index for a changed embedder is built. */
-  private reader: LeaseSource<IndexReader> | undefined;
-  private readerOpening: Promise<LeaseSource<IndexReader> | undefined> | undefined;
+  private readonly session: IndexSession;
   private watcher: ExternalChangeWatcher | undefined;
-  private run: Promise<void> | undefined;
-  private readonly updates = new Set<Promise<void>>();
-  private lifecycle: Promise<unknown> = Promise.resolve();
-  /** Everything under way, for whenIdle(). */
-  private readonly busy = new Set<Promise<unknown>>();
-  private progress: Progress | undefined;
-  private stats: IndexStats | undefined;
-  private problemList: FailedFile[] = [];
-  private lastRunCoverage: number | undefined;
-  private problem: IndexFacts['problem'];
-  private transition: string | undefined;
-  private reopenTimer: NodeJS.Timeout | undefined;
-  private reopenReasons = new Set<string>();
-  private statsTimer: NodeJS.Timeout | undefined;
-  private changeQueued = false;
-  private closed = false;
-  /** Saves made while the index could not be written (busy, opening): written once it opens. */
-  private readonly heldSaves = new Set<string>();
-  /** More saves than MAX_HELD_SAVES were held: a full run once the index opens. */
-  private heldOverflow = false;
-  /** A full run was asked for while another writer held the index. */
-  private runWanted = false;
-  /** Watching a busy store's lock for its release (StoreLock.waitForRelease). */
-  private busyWait: AbortController | undefined;
-  private readonly emitter = new vscode.EventEmitter<IndexState>();
   /** Fires (coalesced) whenever the index state may have changed. */
-  readonly onDidChange = this.emitter.event;
-  private readonly runEmitter = new vscode.EventEmitter<RunStart>();
+  readonly onDidChange: IndexSession['onDidChange'];
   /** Fires when a full run starts; `first` when the workspace had no index before it. */
-  readonly onDidStartRun = this.runEmitter.event;
+  readonly onDidStartRun: IndexSession['onDidStartRun'];
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext) {
+  constructor(context: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Semindex', { log: true });
     this.config = new Config();
+    const storage = context.storageUri;
+    this.session = new IndexSession({
+      // The store in workspace storage; none without a folder (or on a non-file storage).
+      storeDir: storage?.scheme === 'file' ? path.join(storage.fsPath, 'index') : undefined,
+      roots: () => this.roots(),
+      settings: () => this.config.settings,
+      log: this.log,
+      onDidChangeSettings: this.config.onDidChange,
+      onDidChangeRoots: vscode.workspace.onDidChangeWorkspaceFolders,
+      notify: (notice) => this.notify(notice),
+      engineOpened: () => this.syncWatcher(),
+      engineClosing: () => this.stopWatcher(),
+    });
+    this.onDidChange = this.session.onDidChange;
+    this.onDidStartRun = this.session.onDidStartRun;
     this.disposables.push(
       this.log,
       this.config,
-      this.emitter,
-      this.runEmitter,
-      this.config.onDidChange((change) => this.onSettingsChanged(change)),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleReopen('workspace folders changed')),
+      this.config.onDidChange((change) => {
+        if (change.changed.includes('watchExternalChanges')) this.syncWatcher();
+      }),
       vscode.workspace.onDidSaveTextDocument((doc) => this.onSaved(doc)),
     );
   }
@@ -110,8 +57,7 @@ export class Ctx implements vscode.Disposable {
 
   /** The store in workspace storage, or undefined without a folder (or on a non-file storage). */
   get storeDir(): string | undefined {
-    const uri = this.context.storageUri;
-    return uri?.scheme === 'file' ? path.join(uri.fsPath, 'index') : undefined;
+    return this.session.storeDir;
   }
 
   roots(): Root[] {
@@ -125,357 +71,87 @@ export class Ctx implements vscode.Disposable {
 
   /** A folder is open that can be indexed (and there is workspace storage for the index). */
   get hasFolder(): boolean {
-    return !!this.storeDir && this.roots().length > 0;
-  }
-
-  private hasStore(): boolean {
-    const dir = this.storeDir;
-    return !!dir && new StoreLayout(dir).exists();
+    return this.session.hasFolder;
   }
 
   /** The open engine, if any (the test API hands it out). */
   get indexer(): Indexer | undefined {
-    return this.engine;
+    return this.session.indexer;
   }
 
-  // ——— state ———
+  // ——— what the rest of the extension asks of the index (session.ts does it) ———
 
   state(): IndexState {
-    const roots = this.roots();
-    const engine = this.engine;
-    const reader = this.reader?.value;
-    let embedder: IndexFacts['embedder'];
-    if (engine) embedder = { kind: this.engineKind ?? 'static', description: engine.embedder.description };
-    else if (reader) embedder = { kind: reader.info.embedder.kind, description: reader.embedder.description };
-    return deriveState({
-      hasFolder: !!this.storeDir && roots.length > 0,
-      multiRoot: roots.length > 1,
-      hasStore: this.hasStore(),
-      transition: this.transition,
-      engineOpen: !!engine,
-      fullRun: !!this.run,
-      progress: this.progress,
-      stats: this.stats,
-      lastRunCoverage: this.lastRunCoverage,
-      problem: this.problem,
-      embedder,
-      building: engine?.isBuilding ?? false,
-      lastFullRun: engine?.indexInfo.lastFullRun ?? reader?.info.lastFullRun,
-      lastIncrementalRun: engine?.indexInfo.lastIncrementalRun ?? reader?.info.lastIncrementalRun,
-    });
+    return this.session.state();
   }
 
   /** Files that failed or were skipped, as of the last stats refresh. */
   problems(): readonly FailedFile[] {
-    return this.problemList;
+    return this.session.problems();
   }
-
-  private changed(): void {
-    if (this.changeQueued || this.closed) return;
-    this.changeQueued = true;
-    setImmediate(() => {
-      this.changeQueued = false;
-      if (!this.closed) this.emitter.fire(this.state());
-    });
-  }
-
-  private setTransition(what: string | undefined): void {
-    this.transition = what;
-    this.changed();
-  }
-
-  // ——— what the commands ask for ———
 
   /** On activation: an index that exists is brought up to date (and an interrupted run resumed). */
   startup(): void {
-    if (!this.hasFolder) return;
-    if (this.config.settings.indexOnStartup && this.hasStore()) {
-      this.log.info('indexOnStartup: bringing the existing index up to date');
-      void this.indexWorkspace();
-    }
+    this.session.startup();
   }
 
   /** Opens the index if needed and starts a full run (resumes a paused one). Resolves once started. */
   indexWorkspace(): Promise<IndexRequestOutcome> {
-    return this.serial(async () => {
-      // Read before openEngine creates the store.
-      const first = !this.hasStore();
-      const engine = await this.openEngine();
-      if (!engine) {
-        if (this.problem?.kind === 'busy') this.runWanted = true; // started once the lock is won
-        return 'unavailable';
-      }
-      if (this.run) {
-        if (!engine.isPaused) return 'running';
-        engine.resume();
-        return 'resumed';
-      }
-      this.startRun(engine, first);
-      return 'started';
-    });
+    return this.session.indexWorkspace();
   }
 
   /** False when nothing is running. */
   pause(): boolean {
-    if (!this.engine || !this.run) return false;
-    this.engine.pause();
-    this.log.info('indexing paused');
-    return true;
+    return this.session.pause();
   }
 
   resume(): boolean {
-    if (!this.engine || !this.run || !this.engine.isPaused) return false;
-    this.engine.resume();
-    this.log.info('indexing resumed');
-    return true;
+    return this.session.resume();
   }
 
   cancel(): boolean {
-    if (!this.engine || !this.run) return false;
-    this.engine.cancel();
-    this.log.info('indexing cancelled; files in flight are written first');
-    return true;
+    return this.session.cancel();
   }
 
   /** Clear and index: close the engine, delete the store, reopen, index. */
   rebuild(): Promise<void> {
-    this.engine?.cancel();
-    return this.serial(async () => {
-      const storeDir = this.storeDir;
-      if (!storeDir || this.closed) return;
-      await this.closeEngine('clearing the index');
-      this.setTransition('clearing the index');
-      try {
-        await wipeStore(storeDir);
-        this.log.info(`cleared the index in ${storeDir}`);
-      } catch (err) {
-        this.setTransition(undefined);
-        this.reportOpenError(err);
-        return;
-      }
-      // The transition goes on into openEngine's, so no "not indexed" flashes in between.
-      this.lastRunCoverage = undefined;
-      const engine = await this.openEngine();
-      if (engine) this.startRun(engine);
-    });
+    return this.session.rebuild();
   }
 
   /** Searches the index (what is indexed so far while a run goes on). */
-  async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
-    return this.onSource((source) => source.search(query, opts), []);
+  search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
+    return this.session.search(query, opts);
   }
 
   /** Code like a span of an indexed file (left out of the results) or like a piece of code. */
-  async similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
-    return this.onSource((source) => source.similar(target, opts), []);
+  similar(target: SimilarTarget, opts?: SearchOptions): Promise<SearchResult[]> {
+    return this.session.similar(target, opts);
   }
 
   /** The innermost indexed chunk holding a line of a file (path as results name it), or undefined. */
-  async chunkAt(path: string, line: number): Promise<IndexedSpan | undefined> {
-    return this.onSource((source) => source.chunkAt(path, line), undefined);
+  chunkAt(path: string, line: number): Promise<IndexedSpan | undefined> {
+    return this.session.chunkAt(path, line);
   }
 
-  private async onSource<T>(run: (source: SearchSource) => Promise<T>, none: T): Promise<T> {
-    // On a lease: the engine or reader stays open until the search answers, and one that began
-    // closing meanwhile (a reopen, a rebuild, a completed index replacing the reader) refuses
-    // it, so it is asked once more of whatever serves then.
-    const answer = await withLease(() => this.searchLease(), run);
-    return answer === undefined ? none : answer;
+  /** Re-indexes these files at user priority; ignored while no index is open (the next run sees them). */
+  updateFiles(absPaths: string[], why: string): Promise<void> {
+    return this.session.updateFiles(absPaths, why);
   }
 
   /** Resolves when nothing is opening, indexing, updating or waiting in a watcher batch. */
   async whenIdle(): Promise<void> {
     for (;;) {
-      const pending: Promise<unknown>[] = [...this.busy];
-      if (this.watcher?.pending) pending.push(this.watcher.settled());
-      if (this.reopenTimer) pending.push(new Promise((r) => setTimeout(r, 50)));
-      if (!pending.length) return;
-      await Promise.allSettled(pending);
+      await this.session.whenIdle();
+      // A watcher batch ends in updateFiles, which the session waits for on the next round.
+      const watcher = this.watcher;
+      if (!watcher?.pending) return;
+      await watcher.settled();
     }
-  }
-
-  // ——— engine lifetime ———
-
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.lifecycle.then(op, op);
-    this.lifecycle = next.catch(() => undefined);
-    return this.track(next);
-  }
-
-  private track<T>(p: Promise<T>): Promise<T> {
-    this.busy.add(p);
-    const forget = () => this.busy.delete(p);
-    p.then(forget, forget);
-    return p;
-  }
-
-  /** Call only inside serial(). */
-  private async openEngine(): Promise<Indexer | undefined> {
-    if (this.engine) return this.engine;
-    const storeDir = this.storeDir;
-    const roots = this.roots();
-    if (!storeDir || !roots.length || this.closed) return undefined;
-    this.setTransition('opening the index');
-    try {
-      const settings = this.config.settings;
-      const opts = indexerOptions(settings, roots, storeDir);
-      const { Indexer } = await loadEngine();
-      const engine = await Indexer.open(opts);
-      if (this.closed) {
-        await engine.close();
-        return undefined;
-      }
-      this.attach(engine);
-      this.engine = engine;
-      this.engineLeases = new LeaseSource(engine); // closed by closeEngine(), which then closes the engine
-      this.engineKind = settings.embedder;
-      this.progress = engine.currentProgress;
-      this.problem = undefined;
-      const lock = engine.lockTaken;
-      const how = lock.how === 'free' ? 'free' : lock.how === 'stale' ? 'taken over from a writer that is gone' : `waited ${lock.ms} ms for the previous writer`;
-      this.log.info(`opened the index in ${storeDir} for ${roots.map((r) => r.path).join(', ')}; store lock: ${how}; embedder: ${engine.embedder.description}`);
-      if (engine.isBuilding) this.log.info('building a new index beside the previous one (another embedder, or an index of an older format), which answers searches until the new one is complete');
-      else await this.closeReader();
-      this.syncWatcher();
-      this.writeHeldSaves(engine);
-      await this.refreshStats();
-      return engine;
-    } catch (err) {
-      this.reportOpenError(err);
-      return undefined;
-    } finally {
-      this.setTransition(undefined);
-    }
-  }
-
-  private attach(engine: Indexer): void {
-    engine.on('progress', (p: Progress) => {
-      if (this.engine !== engine) return;
-      this.progress = p;
-      this.refreshStatsSoon();
-      this.changed();
-    });
-    // Write failures arrive as warnings with a typed error: the files involved are recorded
-    // failed and indexed again on the next run, and the user hears of it once per failure.
-    engine.on('warning', (msg: string, err?: SemindexError) => {
-      this.log.warn(msg);
-      if (this.engine === engine && SemindexError.is(err, 'WRITE_FAILED')) this.showError(`Semindex: writing the index failed: ${errorMessage(msg)}`);
-      // Another writer has the store now (our lease lapsed in a stall): read-only until it lets go.
-      if (this.engine === engine && SemindexError.is(err, 'LOST_LOCK')) {
-        void this.serial(async () => {
-          if (this.engine !== engine) return;
-          await this.closeEngine('another writer took the index over');
-          this.problem = { kind: 'busy', message: 'Another process took over writing this index. Search works read-only until it finishes.' };
-          this.openOnRelease();
-          this.changed();
-        });
-      }
-    });
-    engine.on('maintained', ({ ms }: { ms: number }) => this.log.info(`folded recent saves into the search indices (${(ms / 1000).toFixed(1)} s)`));
-  }
-
-  private startRun(engine: Indexer, first = false): void {
-    if (this.run) return;
-    if (engine.isPaused) engine.resume();
-    this.lastRunCoverage = undefined;
-    const started = Date.now();
-    // Assigned before the run starts, so its first progress event already counts as a full run.
-    const run: Promise<void> = Promise.resolve().then(async () => {
-      this.log.info(`indexing started (${this.roots().length} folder(s))`);
-      try {
-        const s = await engine.index();
-        this.lastRunCoverage = s.cancelled ? (runCoverage(this.progress) ?? 0) : 1;
-        this.log.info(
-          `indexing ${s.cancelled ? 'cancelled' : 'done'}: ${s.files} files — ${s.indexed} indexed, ${s.unchanged} unchanged, ${s.skipped} skipped, ` +
-            `${s.failed} failed, ${s.deleted} removed; ${s.chunks} chunks in ${s.seconds}s; left out: ${s.excluded.gitignore} by .gitignore, ` +
-            `${s.excluded.setting} by settings, ${s.excluded.builtin} by built-in rules; ${s.excluded.secret} skipped as likely secrets`,
-        );
-        if (s.failed) this.log.warn(`${s.failed} file(s) failed; "Semindex: Show Index Progress" lists them with reasons`);
-        if (!engine.isBuilding) await this.closeReader();
-      } catch (err) {
-        this.lastRunCoverage = runCoverage(this.progress) ?? 0;
-        if (this.engine === engine) {
-          this.log.error(`indexing failed after ${((Date.now() - started) / 1000).toFixed(1)}s: ${errorMessage(err)}`);
-          this.showError(`Semindex: indexing failed: ${errorMessage(err)}`);
-        }
-      } finally {
-        if (this.run === run) this.run = undefined;
-        await this.refreshStats();
-        this.changed();
-      }
-    });
-    this.run = run;
-    this.track(run);
-    this.changed();
-    this.runEmitter.fire({ first, done: run });
-  }
-
-  /** Call only inside serial(). Cancels a run, lets in-flight work finish, releases the lock. */
-  private async closeEngine(transition: string): Promise<void> {
-    await this.stopWatcher();
-    const engine = this.engine;
-    if (engine) {
-      this.setTransition(transition);
-      engine.cancel();
-    }
-    // From here new searches are refused a lease on this engine and ask again, which queues
-    // them behind this serial step (searchLease → openEngine); running ones finish first.
-    this.engine = undefined;
-    const leases = this.engineLeases;
-    this.engineLeases = undefined;
-    await leases?.close();
-    await this.closeReader();
-    if (!engine) return;
-    await Promise.allSettled([this.run, ...this.updates]);
-    try {
-      await engine.close();
-    } catch (err) {
-      this.log.error(`closing the index: ${errorMessage(err)}`);
-    }
-    this.progress = undefined;
-    this.stats = undefined;
-    this.problemList = [];
-    this.setTransition(undefined);
-  }
-
-  private onSettingsChanged(change: SettingsChange): void {
-    this.log.info(`settings changed: ${change.changed.map((k) => `${SECTION}.${k}`).join(', ')}`);
-    if (change.changed.includes('watchExternalChanges')) this.syncWatcher();
-    if (needsReindex(change.changed, change.before, change.after)) this.scheduleReopen(`settings changed (${change.changed.join(', ')})`);
-  }
-
-  /** Reopen with the current settings and roots, then index (only what the change affects is redone). */
-  private scheduleReopen(reason: string): void {
-    // Nothing open and nothing failed: the next open simply uses the new settings.
-    if (!this.engine && !this.problem) return;
-    this.reopenReasons.add(reason);
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = undefined;
-      const why = [...this.reopenReasons].join('; ');
-      this.reopenReasons.clear();
-      this.engine?.cancel();
-      void this.serial(async () => {
-        if (this.closed) return;
-        this.log.info(`reopening the index: ${why}`);
-        await this.closeEngine('applying the new settings');
-        const engine = await this.openEngine();
-        if (engine) this.startRun(engine);
-      });
-    }, REOPEN_DELAY_MS);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
-    if (this.statsTimer) clearTimeout(this.statsTimer);
-    this.reopenTimer = this.statsTimer = undefined;
-    this.busyWait?.abort();
-    this.engine?.cancel();
-    // Queued behind whatever is opening; nothing new opens once closed is set.
-    const closing = this.serial(() => this.closeEngine('closing the index'));
-    this.closed = true;
-    await closing;
+    if (this.session.isClosed) return;
+    await this.session.close();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -483,82 +159,27 @@ export class Ctx implements vscode.Disposable {
     void this.close();
   }
 
-  // ——— incremental updates ———
+  // ——— saves and external changes ———
 
   private onSaved(doc: vscode.TextDocument): void {
     if (doc.uri.scheme !== 'file') return;
-    void this.updateFiles([doc.uri.fsPath], 'save');
+    void this.session.updateFiles([doc.uri.fsPath], 'save');
     this.watcher?.recheck(doc.uri.fsPath);
   }
 
-  /** Re-indexes these files at user priority; ignored while no index is open (the next run sees them). */
-  updateFiles(absPaths: string[], why: string): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    const roots = this.roots();
-    const inside = absPaths.filter((p) => relativeToRoots(roots, p));
-    if (!inside.length) return Promise.resolve();
-    const engine = this.engine;
-    if (!engine || this.transition) {
-      // Another writer holds the index, or it is opening: the saves wait for the open (writeHeldSaves).
-      if (this.problem?.kind === 'busy' || this.transition === 'opening the index') this.holdSaves(inside);
-      return Promise.resolve();
-    }
-    return this.runUpdate(engine, inside, why);
-  }
-
-  private holdSaves(paths: string[]): void {
-    for (const p of paths) {
-      if (this.heldSaves.size >= MAX_HELD_SAVES) this.heldOverflow = true;
-      else this.heldSaves.add(p);
-    }
-  }
-
-  /** Writes the saves held while the index could not be written, and a full run that was asked for meanwhile. */
-  private writeHeldSaves(engine: Indexer): void {
-    const paths = [...this.heldSaves];
-    const runWanted = this.runWanted || this.heldOverflow;
-    this.heldSaves.clear();
-    this.heldOverflow = this.runWanted = false;
-    if (runWanted) {
-      this.startRun(engine); // the run's scan sees the saved files too
-      return;
-    }
-    if (!paths.length) return;
-    this.log.info(`writing ${paths.length} save(s) made while the index could not be written`);
-    void this.runUpdate(engine, paths, 'held save');
-  }
-
-  private runUpdate(engine: Indexer, inside: string[], why: string): Promise<void> {
-    const roots = this.roots();
-    const update: Promise<void> = engine.update(inside).then(
-      (s) => {
-        const what = inside.length === 1 ? (relativeToRoots(roots, inside[0])?.path ?? inside[0]) : `${inside.length} files`;
-        const line = `update (${why}): ${what} — ${s.indexed} indexed, ${s.deleted} removed, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds}s`;
-        if (s.indexed || s.deleted || s.failed) this.log.info(line);
-        else this.log.trace(line);
-      },
-      (err) => this.log.error(`update (${why}) failed: ${errorMessage(err)}`),
-    );
-    const tracked = update.finally(async () => {
-      this.updates.delete(tracked);
-      await this.refreshStats();
-      this.changed();
-    });
-    this.updates.add(tracked);
-    return this.track(tracked);
-  }
-
+  /** Watches for external changes while the engine is open and the setting is on. */
   private syncWatcher(): void {
-    const want = !!this.engine && this.config.settings.watchExternalChanges && !this.closed;
+    const want = !!this.session.indexer && this.config.settings.watchExternalChanges && !this.session.isClosed;
     if (want && !this.watcher) {
       const roots = this.roots();
+      const storeDir = this.storeDir;
       let warned = false;
       this.watcher = new ExternalChangeWatcher({
         roots,
-        ignoredDirs: this.storeDir ? [this.storeDir] : [],
+        ignoredDirs: storeDir ? [storeDir] : [],
         // What the index leaves out is not watched either (a settings change reopens, and so rewatches).
         rules: { useGitignore: this.config.settings.respectGitignore, exclude: this.config.settings.exclude },
-        onChanges: (paths) => this.updateFiles(paths, 'external change'),
+        onChanges: (paths) => this.session.updateFiles(paths, 'external change'),
         onError: (err) => {
           const code = (err as NodeJS.ErrnoException)?.code;
           if (code === 'ENOSPC' && !warned) {
@@ -579,154 +200,37 @@ export class Ctx implements vscode.Disposable {
     await w?.close();
   }
 
-  // ——— searching ———
+  // ——— notifications ———
 
-  /** A lease on what answers searches now, taken synchronously once it is open (leases.ts). */
-  private async searchLease(): Promise<Lease<SearchSource> | undefined> {
-    if (this.engine && !this.engine.isBuilding) return this.engineLeases?.acquire();
-    // A new index for another embedder is half built, or another process writes the store:
-    // the active index, read-only, answers in full.
-    if (this.engine?.isBuilding || this.problem?.kind === 'busy') return (await this.openReader())?.acquire() ?? this.engineLeases?.acquire();
-    if (!this.engine && !this.problem && this.hasStore()) {
-      const engine = await this.serial(() => this.openEngine());
-      if (engine && !engine.isBuilding) return this.engineLeases?.acquire();
-      return (await this.openReader())?.acquire() ?? this.engineLeases?.acquire();
+  private notify(notice: Notice): void {
+    switch (notice.kind) {
+      case 'busy':
+        void vscode.window.showWarningMessage(`Semindex: ${notice.message}`, 'Retry', 'Show Output').then((choice) => {
+          if (choice === 'Retry') void vscode.commands.executeCommand('semindex.indexWorkspace');
+          else if (choice === 'Show Output') this.log.show();
+        });
+        return;
+      case 'settings': {
+        const setting = notice.setting;
+        void vscode.window.showErrorMessage(`Semindex: ${notice.message}`, 'Open Settings', 'Use Static Embedder').then((choice) => {
+          if (choice === 'Open Settings') void Config.openSetting(setting);
+          else if (choice === 'Use Static Embedder') void vscode.workspace.getConfiguration(SECTION).update('embedder', 'static', vscode.ConfigurationTarget.Workspace);
+        });
+        return;
+      }
+      case 'open-failed': {
+        const actions = notice.model ? ['Open Settings', 'Show Output'] : ['Rebuild Index', 'Show Output'];
+        void vscode.window.showErrorMessage(`Semindex could not open the index: ${notice.message}`, ...actions).then((choice) => {
+          if (choice === 'Open Settings') void Config.openSetting(`${SECTION}.modelPath`);
+          else if (choice === 'Rebuild Index') void vscode.commands.executeCommand('semindex.rebuildIndex');
+          else if (choice === 'Show Output') this.log.show();
+        });
+        return;
+      }
+      case 'failed':
+        void vscode.window.showErrorMessage(`Semindex: ${notice.message}`, 'Show Output').then((choice) => {
+          if (choice) this.log.show();
+        });
     }
-    return this.engineLeases?.acquire();
-  }
-
-  private openReader(): Promise<LeaseSource<IndexReader> | undefined> {
-    if (this.reader) return Promise.resolve(this.reader);
-    const storeDir = this.storeDir;
-    if (!storeDir || !this.hasStore()) return Promise.resolve(undefined);
-    this.readerOpening ??= loadReader()
-      // Results' code is read from the workspace folders (source.ts), as the engine reads it.
-      .then(({ IndexReader }) => IndexReader.open(storeDir, { roots: this.roots() }))
-      .then(
-        (reader) => {
-          // Ours to close: closeReader() closes it once its last search released its lease.
-          this.reader = new LeaseSource(reader, (r) => r.close());
-          this.changed();
-          return this.reader;
-        },
-        (err) => {
-          this.log.warn(`could not open the index read-only: ${errorMessage(err)}`);
-          return undefined;
-        },
-      )
-      .finally(() => {
-        this.readerOpening = undefined;
-      });
-    return this.readerOpening;
-  }
-
-  /** Stops serving from the reader; it closes once the searches on it are done. */
-  private async closeReader(): Promise<void> {
-    await this.readerOpening;
-    const reader = this.reader;
-    this.reader = undefined;
-    await reader?.close();
-  }
-
-  // ——— stats ———
-
-  private refreshStatsSoon(): void {
-    if (this.statsTimer || this.closed) return;
-    this.statsTimer = setTimeout(() => {
-      this.statsTimer = undefined;
-      void this.refreshStats().then(() => this.changed());
-    }, STATS_INTERVAL_MS);
-  }
-
-  private async refreshStats(): Promise<void> {
-    const engine = this.engine;
-    if (!engine) return;
-    try {
-      const stats = await engine.stats();
-      const problems = engine.problems(100_000);
-      if (this.engine !== engine) return;
-      this.problemList = problems;
-      this.stats = { ...stats, skipped: problems.reduce((n, p) => n + (p.status === 'skipped' ? 1 : 0), 0) };
-    } catch (err) {
-      this.log.trace(`stats: ${errorMessage(err)}`);
-    }
-  }
-
-  // ——— errors ———
-
-  private reportOpenError(err: unknown): void {
-    if (SemindexError.is(err, 'BUSY') && err.holder) {
-      const h = err.holder;
-      const message = `Another process is writing this workspace's index (${h.owner}, pid ${h.pid} on ${h.host}). Search works read-only until it finishes.`;
-      this.problem = { kind: 'busy', message };
-      this.log.warn(message);
-      this.openOnRelease();
-      void vscode.window.showWarningMessage(`Semindex: ${message}`, 'Retry', 'Show Output').then((choice) => {
-        if (choice === 'Retry') void vscode.commands.executeCommand('semindex.indexWorkspace');
-        else if (choice === 'Show Output') this.log.show();
-      });
-      return;
-    }
-    const message = errorMessage(err);
-    this.problem = { kind: 'error', message };
-    this.log.error(`could not open the index: ${message}`);
-    if (SemindexError.is(err, 'SETTINGS') && err.setting) {
-      const setting = err.setting;
-      void vscode.window.showErrorMessage(`Semindex: ${message}`, 'Open Settings', 'Use Static Embedder').then((choice) => {
-        if (choice === 'Open Settings') void Config.openSetting(setting);
-        else if (choice === 'Use Static Embedder') void vscode.workspace.getConfiguration(SECTION).update('embedder', 'static', vscode.ConfigurationTarget.Workspace);
-      });
-      return;
-    }
-    const modelProblem = SemindexError.is(err, 'MODEL');
-    const actions = modelProblem ? ['Open Settings', 'Show Output'] : ['Rebuild Index', 'Show Output'];
-    void vscode.window.showErrorMessage(`Semindex could not open the index: ${message}`, ...actions).then((choice) => {
-      if (choice === 'Open Settings') void Config.openSetting(`${SECTION}.modelPath`);
-      else if (choice === 'Rebuild Index') void vscode.commands.executeCommand('semindex.rebuildIndex');
-      else if (choice === 'Show Output') this.log.show();
-    });
-  }
-
-  /**
-   * "Busy" clears by itself: once the other writer lets go (or its lease lapses), the index is
-   * opened and the saves held meanwhile are written.
-   */
-  private openOnRelease(): void {
-    const storeDir = this.storeDir;
-    if (this.busyWait || !storeDir || this.closed) return;
-    const wait = new AbortController();
-    this.busyWait = wait;
-    void StoreLock.waitForRelease(new StoreLayout(storeDir).lockFile, wait.signal).then((free) => {
-      this.busyWait = undefined;
-      if (!free || this.closed) return;
-      void this.serial(async () => {
-        if (this.engine || this.closed || this.problem?.kind !== 'busy') return;
-        this.log.info('the other writer let go of the index; opening it');
-        this.problem = undefined;
-        await this.openEngine(); // busy again (another writer was quicker): watched again
-        this.changed();
-      });
-    });
-  }
-
-  private showError(message: string): void {
-    void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
-      if (choice) this.log.show();
-    });
-  }
-}
-
-/**
- * Deletes everything in the store folder — under the writer lock, so a store another process is
- * writing is never deleted from under it (SemindexError 'BUSY' instead).
- */
-async function wipeStore(storeDir: string): Promise<void> {
-  await fs.promises.mkdir(storeDir, { recursive: true });
-  const layout = new StoreLayout(storeDir);
-  const lock = await StoreLock.acquire(layout.lockFile, 'vscode');
-  try {
-    await layout.clear();
-  } finally {
-    lock.release();
   }
 }

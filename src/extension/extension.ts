@@ -1,4 +1,4 @@
-// Activation and deactivation only; ctx.ts holds everything that lives in between.
+// Activation and deactivation only; ctx.ts (and the index session it builds, session.ts) holds everything that lives in between.
 import * as vscode from 'vscode';
 import { type SemindexApi, exportedApi } from './api';
 import { registerCommands } from './commands';

@@ -2,7 +2,8 @@
 // run a user waits for (nothing is searchable yet) and may not notice in the status bar. Later runs
 // (startup catch-up, saves, settings changes, rebuilds) stay in the status bar only.
 import * as vscode from 'vscode';
-import type { Ctx, RunStart } from './ctx';
+import type { Ctx } from './ctx';
+import type { RunStart } from './session';
 import { firstIndexProgress } from './statusText';
 
 export class FirstIndexNotification implements vscode.Disposable {

@@ -36,7 +36,7 @@ export interface IndexStats {
   cacheHitRate: number | undefined;
 }
 
-/** The facts state() is derived from (what ctx.ts holds). */
+/** The facts state() is derived from (what session.ts holds). */
 export interface IndexFacts {
   hasFolder: boolean;
   multiRoot: boolean;

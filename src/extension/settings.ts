@@ -43,6 +43,13 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 
 export type SettingKey = keyof Settings;
 
+/** One settings edit: the readings before and after it, and the keys that differ. */
+export interface SettingsChange {
+  before: Settings;
+  after: Settings;
+  changed: SettingKey[];
+}
+
 /** Settings the engine is opened with: changing one reopens the indexer and runs `index()`. */
 const INDEX_KEYS: readonly SettingKey[] = ['include', 'exclude', 'allowSecretFiles', 'maxFileSize', 'workers', 'embedder', 'modelPath', 'respectGitignore'];
 

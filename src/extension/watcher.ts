@@ -1,5 +1,5 @@
 // External changes — git checkout, code generators, build tools, another editor — reach the index
-// through this watcher; saves in VS Code come from workspace.onDidSaveTextDocument (ctx.ts).
+// through this watcher; saves in VS Code come from workspace.onDidSaveTextDocument (ctx.ts); both go to the index session (session.ts).
 //
 // Why chokidar and not vscode.workspace.createFileSystemWatcher: the engine reads files with Node
 // on the extension host, so it can only index folders on the host's own file system anyway, and

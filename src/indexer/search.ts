@@ -10,7 +10,7 @@ import type { ChunkStore, StoredHit } from './store';
 import { INDEX_FORMAT } from './layout';
 import type { Root } from './scan';
 import { type ChunkText, type ChunkTexts, SourceFiles, type Staleness } from './source';
-import { ftsText, legacyQueryText, queryText } from './tokens';
+import { ftsText, legacyQueryText, nameWords, queryText, wordsOf } from './tokens';
 import type { Chunk, ChunkKind, Embedder } from './types';
 
 export type SearchMode = 'hybrid' | 'vector' | 'bm25';
@@ -113,25 +113,64 @@ export const HYBRID = {
   /**
    * Name match, added to a hybrid candidate's fused score (which is at most 1): the share of the
    * words of its own name (`has` of `Cache.has`), of its whole symbol, and of its file's name that
-   * the query holds, each as its BM25 terms. A description names what the code is called far more
-   * often than its body does, and BM25 over the whole chunk weighs a name no more than any other
-   * word. Tuned over the dev sets together (scripts/tune-fusion.mjs): lodash 0.539 → 0.560, moby
-   * 0.374 → 0.405, Django 0.383 → 0.413 hybrid MRR@10; the surface is flat around these values.
+   * the query holds (nameShare), each weighted here. A description names what the code is called
+   * far more often than its body does, and BM25 over the whole chunk weighs a name no more than
+   * any other word. Tuned over the dev sets together (scripts/tune-fusion.mjs); see nameShare.
    */
-  name: { own: 0.1, symbol: 0.1, file: 0.05 },
+  name: { own: 0.3, symbol: 0.3, file: 0.15 },
+  /**
+   * How much query evidence a name's matched words must add up to for its full share: the sum of
+   * their Embedder.queryWeight. One weak word (`without`, 0.55, matching lodash's `without`) earns
+   * a sixth of it; `base` + `every` (2.0) for `baseEvery` two thirds.
+   */
+  nameEvidence: 3,
+  /** queryWeight of a word the table has no row for: rare, so telling. */
+  unknownWordWeight: 2,
 };
 
-/** The share of a name's BM25 terms that are among the query's. */
-function nameShare(name: string, query: Set<string>): number {
-  const terms = new Set(ftsText(name).split(' ').filter(Boolean));
-  if (!terms.size) return 0;
-  let n = 0;
-  for (const t of terms) if (query.has(t)) n++;
-  return n / terms.size;
+/** A query's words for the name match: each term with how much its query word says (Embedder.queryWeight). */
+export type NameQuery = Map<string, number>;
+
+/**
+ * The terms of a query a name can match, as nameWords cuts names (stop words kept: `has`, `some`
+ * and `each` are names in code) and as the BM25 field cuts them, each with the largest weight of
+ * the query words it comes from. Without weights (an embedder with no table) every word counts as
+ * an unknown one.
+ */
+export function nameQuery(query: string, weight?: (word: string) => number | undefined): NameQuery {
+  const out: NameQuery = new Map();
+  for (const raw of query.split(/[^\p{L}\p{N}_$]+/u)) {
+    if (!raw) continue;
+    for (const word of [raw.toLowerCase(), ...wordsOf(raw)]) {
+      const w = weight?.(word) ?? HYBRID.unknownWordWeight;
+      for (const t of [...ftsText(word).split(' '), ...nameWords(word)]) if (t && !((out.get(t) ?? -1) >= w)) out.set(t, w);
+    }
+  }
+  return out;
 }
 
-/** HYBRID.name's bonus for a candidate, given the query's BM25 terms. */
-export function nameMatch(hit: Pick<StoredHit, 'symbol' | 'path'>, query: Set<string>): number {
+/**
+ * The share of a name's words that are in the query, scaled down while the matched words carry
+ * less than HYBRID.nameEvidence between them. Measured over the dev sets together against the
+ * plain share over BM25 terms (stop words dropped, no evidence): hybrid MRR@10 lodash 0.571 →
+ * 0.671, moby 0.422 → 0.448, Django 0.424 → 0.431 in the replay.
+ */
+function nameShare(name: string, query: NameQuery): number {
+  const words = new Set(nameWords(name));
+  if (!words.size) return 0;
+  let n = 0;
+  let evidence = 0;
+  for (const t of words) {
+    const w = query.get(t);
+    if (w === undefined) continue;
+    n++;
+    evidence += w;
+  }
+  return (n / words.size) * Math.min(1, evidence / HYBRID.nameEvidence);
+}
+
+/** HYBRID.name's bonus for a candidate, given the query's nameQuery. */
+export function nameMatch(hit: Pick<StoredHit, 'symbol' | 'path'>, query: NameQuery): number {
   const own = hit.symbol.slice(Math.max(hit.symbol.lastIndexOf('.'), hit.symbol.lastIndexOf(':'), hit.symbol.lastIndexOf('#')) + 1);
   const file = hit.path.slice(hit.path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
   const w = HYBRID.name;
@@ -179,8 +218,8 @@ export class HybridSearch {
     // indexed text; an index of the older format stems by itself and gets them unstemmed.
     // The name match compares the query's terms with names cut the current way (format ≥ 2).
     if (this.format < 2) return this.ranked(legacyQueryText(q), () => this.embedder.embed([q], 'query'), opts);
-    const text = queryText(q);
-    return this.ranked(text, () => this.embedder.embed([q], 'query'), opts, undefined, new Set(text.split(' ').filter(Boolean)));
+    const weight = this.embedder.queryWeight?.bind(this.embedder);
+    return this.ranked(queryText(q), () => this.embedder.embed([q], 'query'), opts, undefined, nameQuery(q, weight));
   }
 
   /**
@@ -217,7 +256,7 @@ export class HybridSearch {
     embed: () => Promise<Float32Array[]>,
     opts: SearchOptions,
     exclude?: (h: StoredHit) => boolean,
-    nameTerms?: Set<string>,
+    nameTerms?: NameQuery,
   ): Promise<SearchResult[]> {
     const k = Math.max(1, Math.min(opts.k ?? 10, MAX_K));
     const mode = opts.mode ?? 'hybrid';
@@ -229,37 +268,19 @@ export class HybridSearch {
     // narrow (brace lists inside, classes), is applied to them only.
     const where = storePredicate(opts);
     const depth = Math.max(HYBRID.depth, keep ? Math.min(MAX_K, k * 5) : k);
-    const [bm25, { vector, query }] = await Promise.all([
-      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where),
-      mode === 'bm25' ? { vector: [], query: undefined } : this.semantic(embed, depth, where),
+    // The query's vector first (the static table's is a lookup): a hybrid BM25 query then reads
+    // each candidate's own cosine to it with the row (completeVectorScores).
+    const query = mode === 'bm25' ? undefined : await queryVector(embed);
+    const [bm25, vector] = await Promise.all([
+      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where, mode === 'hybrid' ? query : undefined),
+      query ? this.store.vectorSearch(query, depth, where) : ([] as StoredHit[]),
     ]);
-    if (mode === 'hybrid' && query) vector.push(...(await this.completeVectorScores(query, bm25, vector)));
+    if (mode === 'hybrid' && query) vector.push(...completeVectorScores(bm25, vector));
     const ranked =
       mode === 'bm25' ? rerank(bm25, (h) => h.raw) : mode === 'vector' ? rerank(vector, (h) => Math.max(0, 1 - h.raw)) : fuse(bm25, vector, this.vectorWeight, nameTerms);
     const top = collapseCopies(keep ? ranked.filter((r) => keep(r.hit)) : ranked).slice(0, k);
     const texts = await this.source.texts(top.map((r) => r.hit));
     return top.map((r, i) => toResult(r, texts[i]));
-  }
-
-  private async semantic(embed: () => Promise<Float32Array[]>, depth: number, where?: string): Promise<{ vector: StoredHit[]; query?: Float32Array }> {
-    const [query] = await embed();
-    // No known word in the text: the zero vector carries no signal, and cosine is undefined.
-    if (!query || !query.some((x) => x !== 0)) return { vector: [] };
-    return { vector: await this.store.vectorSearch(query, depth, where), query };
-  }
-
-  /**
-   * The vector list's scores for the BM25 candidates outside its top `depth` (their rows' own
-   * distances), so that fusion adds both scores for every candidate: a function first for BM25
-   * but 60th for the vectors had no vector score at all and fell behind vector-only hits. Measured
-   * over the dev sets: hybrid R@10 lodash 0.843 → 0.854, moby 0.695 → 0.710, Django 0.705 → 0.715,
-   * MRR@10 ≥ as before. ~50 rows read by id.
-   */
-  private async completeVectorScores(query: Float32Array, bm25: StoredHit[], vector: StoredHit[]): Promise<StoredHit[]> {
-    const seen = new Set(vector.map((h) => hitKey(h)));
-    const missing = bm25.filter((h) => !seen.has(hitKey(h)));
-    const distances = await this.store.distancesTo(query, missing);
-    return missing.filter((h) => distances.has(h.rowId)).map((h) => ({ ...h, raw: distances.get(h.rowId)! }));
   }
 
   /**
@@ -305,6 +326,24 @@ export class HybridSearch {
     }
     return undefined;
   }
+}
+
+/** The query's vector, or undefined when no word of it is known (the zero vector carries no signal, and cosine is undefined). */
+async function queryVector(embed: () => Promise<Float32Array[]>): Promise<Float32Array | undefined> {
+  const [query] = await embed();
+  return query && query.some((x) => x !== 0) ? query : undefined;
+}
+
+/**
+ * The vector list's scores for the BM25 candidates outside its top `depth` (their rows' own
+ * distances, read with the BM25 query: store.ts#textSearch `near`), so that fusion adds both
+ * scores for every candidate: a function first for BM25 but 60th for the vectors had no vector
+ * score at all and fell behind vector-only hits. Measured over the dev sets: hybrid R@10 lodash
+ * 0.843 → 0.854, moby 0.695 → 0.710, Django 0.705 → 0.715, MRR@10 ≥ as before.
+ */
+function completeVectorScores(bm25: StoredHit[], vector: StoredHit[]): StoredHit[] {
+  const seen = new Set(vector.map((h) => hitKey(h)));
+  return bm25.filter((h) => h.distance !== undefined && !seen.has(hitKey(h))).map((h) => ({ ...h, raw: h.distance! }));
 }
 
 /** The files a path as results show it can name: a path of the single root, or `root/path`. */
@@ -379,7 +418,7 @@ function rerank(list: StoredHit[], score: (h: StoredHit) => number): Ranked[] {
  * against weighted reciprocal-rank fusion (k0 10–60) and min-max scaling: best across the three
  * dev sets. An empty list leaves the other one alone.
  */
-export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: number, nameTerms?: Set<string>): Ranked[] {
+export function fuse(bm25: StoredHit[], vector: StoredHit[], vectorWeight: number, nameTerms?: NameQuery): Ranked[] {
   const scores = new Map<string, Ranked>();
   const add = (list: StoredHit[], weight: number, raw: (h: StoredHit) => number) => {
     let best = 0;

@@ -30,15 +30,20 @@ const STOP_WORDS = new Set(
 const stemCache = new Map<string, string>();
 const STEM_CACHE_LIMIT = 200_000;
 
+/** A lower-case word's Porter2 stem. */
+function stem(word: string): string {
+  let out = stemCache.get(word);
+  if (out === undefined) {
+    out = porter2(word);
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+    stemCache.set(word, out);
+  }
+  return out;
+}
+
 /** A lower-case word as the BM25 field holds it: its Porter2 stem, or "" for a stop word. */
 export function bm25Term(word: string): string {
-  let stem = stemCache.get(word);
-  if (stem === undefined) {
-    stem = STOP_WORDS.has(word) ? '' : porter2(word);
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stemCache.set(word, stem);
-  }
-  return stem;
+  return STOP_WORDS.has(word) ? '' : stem(word);
 }
 
 const OTHER = 0;
@@ -194,6 +199,20 @@ function pushTerm(out: string[], word: string): void {
 /** The BM25 field of a text (see Analysis.fts). */
 export function ftsText(text: string): string {
   return analyze(text).fts;
+}
+
+/**
+ * Words too common to say anything in a name (`is` of `isKey`, `to` of `toArray`). Much shorter
+ * than STOP_WORDS, which also drops words that are whole names in code: `has`, `some`, `each`,
+ * `once`, `before`, `after`, `over`, `own`, `not`, `all`.
+ */
+const NAME_FILLERS = new Set('a an the of to in on for and or is are be by with as at it its this that'.split(' '));
+
+/** A text's words as the name match compares them (search.ts#nameMatch): its embedder words, stemmed, fillers left out. */
+export function nameWords(text: string): string[] {
+  const out: string[] = [];
+  for (const w of analyze(text).words) if (!NAME_FILLERS.has(w)) out.push(stem(w));
+  return out;
 }
 
 /** The embedder's words of a text (see Analysis.words). */

@@ -46,6 +46,12 @@ export interface Embedder {
    * cut them, so the workers tokenize each chunk once for BM25 and embedding alike.
    */
   embedWords?(words: readonly string[]): Float32Array;
+  /**
+   * How much a query word says on its own (the length of its query-side vector, with the learned
+   * per-token weight baked in: ~0.2 for "the", ~0.5 for "without", ~2 for "iteratee"), or
+   * undefined for a word the embedder has no row for. Only a table has this; search.ts#nameQuery.
+   */
+  queryWeight?(word: string): number | undefined;
   dispose?(): Promise<void>;
 }
 

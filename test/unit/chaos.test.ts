@@ -3,7 +3,7 @@
 // a marker name added, one removed), creates, deletes and renames them; searches run without
 // pause; the engine is closed and reopened (as a settings change does), paused, resumed and
 // cancelled; and a CLI indexing child is started and killed with SIGKILL at a random moment. The
-// test holds the engine the way the extension does (ctx.ts): leases for searches, a reader while
+// test holds the engine the way the extension does (session.ts): leases for searches, a reader while
 // another process writes, updates for the files it changed. Afterwards:
 //   - no search failed (every one had an index to answer from; a result whose file was edited since
 //     it was indexed answers without its lines, `stale`, which is not a failure);
@@ -111,7 +111,7 @@ function render(rel: string, markers: string[]): string {
   return markers.map((m, i) => `export function ${m}(values: number[]): number {\n  let total = ${i};\n  for (const v of values) total += v * ${i + 1};\n  return total;\n}\n`).join('\n');
 }
 
-/** The engine held as the extension holds it (ctx.ts): leases for searches, serialised open and close, a reader while another process writes. */
+/** The engine held as the extension holds it (session.ts): leases for searches, serialised open and close, a reader while another process writes. */
 class Session {
   engine: Indexer | undefined;
   private engineLeases: LeaseSource<Indexer> | undefined;

@@ -122,7 +122,7 @@ describe('growth and extension-host stalls (issue 12, items 7 and 8)', function 
         for (let i = 0; i < 10; i++) {
           fs.writeFileSync(path.join(ws, `f${i % 5}.ts`), fn(`saved${i}`));
           await ix.update([path.join(ws, `f${i % 5}.ts`)]);
-          // What the extension asks after each save (ctx.ts refreshStats).
+          // What the extension asks after each save (session.ts refreshStats).
           await ix.stats();
           ix.problems(100_000);
         }

@@ -82,7 +82,7 @@ describe('leases on an open engine or reader (issue 12, item 1)', function () {
     delete manifest.active!.format;
     layout.write(manifest);
 
-    // What the extension holds (ctx.ts): the engine and the read-only view, each behind its leases.
+    // What the extension holds (session.ts): the engine and the read-only view, each behind its leases.
     let engine: Indexer | undefined;
     let engineLeases: LeaseSource<Indexer> | undefined;
     let reader: LeaseSource<IndexReader> | undefined = new LeaseSource(await IndexReader.open(storeDir), (r) => r.close());

@@ -4,10 +4,9 @@ import * as arrow from 'apache-arrow';
 import { storePredicate } from '../../src/indexer/filters';
 import { Indexer } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
-import { HybridSearch, collapseCopies, fuse, nameMatch } from '../../src/indexer/search';
+import { HybridSearch, collapseCopies, fuse, nameMatch, nameQuery } from '../../src/indexer/search';
 import type { Embedder } from '../../src/indexer/types';
 import { ChunkStore, type StoredHit } from '../../src/indexer/store';
-import { queryText } from '../../src/indexer/tokens';
 import { tempDir, writeTree } from './helpers';
 
 const hit = (path: string, over: Partial<StoredHit> = {}): StoredHit => ({
@@ -37,7 +36,7 @@ async function indexedReader(ws: string): Promise<IndexReader> {
   return IndexReader.open(store);
 }
 
-const terms = (q: string) => new Set(queryText(q).split(' ').filter(Boolean));
+const terms = (q: string) => nameQuery(q);
 
 describe('search: fusion, name match, copies', function () {
   this.timeout(120_000);
@@ -81,26 +80,40 @@ describe('search: fusion, name match, copies', function () {
     assert.deepEqual(fuse([a, b], [], 0.8).map((r) => r.score), [1, 1], 'no query terms, no name match');
   });
 
+  it('name match: words BM25 drops as stop words count, and a weak word alone earns little', () => {
+    // `has` is an English stop word, so BM25 never sees it; in a name it is the name.
+    const q = terms('The base implementation of `_.has` without support for deep paths.');
+    assert.ok(nameMatch(hit('_baseHas.js', { symbol: 'baseHas' }), q) > nameMatch(hit('_baseGet.js', { symbol: 'baseGet' }), q));
+    // With the table's query weights, lodash's `without` (named by the filler word "without")
+    // gets far less than `baseEvery`, named by "base" and "every" together.
+    const weights: Record<string, number> = { base: 1.25, every: 0.77, without: 0.55, support: 0.8, iteratee: 2.3, shorthands: 1.2, implementation: 0.78 };
+    const weighted = nameQuery('The base implementation of `_.every` without support for iteratee shorthands.', (w) => weights[w]);
+    const without = nameMatch(hit('without.js', { symbol: 'without' }), weighted);
+    const baseEvery = nameMatch(hit('_baseEvery.js', { symbol: 'baseEvery' }), weighted);
+    assert.ok(baseEvery > 2 * without, `${baseEvery} > 2 × ${without}`);
+    assert.ok(without > 0);
+  });
+
   it('a BM25 candidate outside the vector top k gets its own vector score before fusion', async () => {
     const a = hit('a.js', { symbol: 'x', raw: 10, rowId: 1n });
     const b = hit('b.js', { symbol: 'y', raw: 9, rowId: 2n });
     const c = hit('c.js', { symbol: 'z', raw: 0.1, rowId: 3n });
-    const asked: bigint[][] = [];
+    const asked: boolean[] = [];
     const store = {
-      textSearch: async () => [a, b],
+      // Asked for distances, the BM25 query gives a its row's own (b's row has no vector score: moved).
+      textSearch: async (_q: string, _k: number, _w: string | undefined, near?: Float32Array) => (asked.push(!!near), near ? [{ ...a, distance: 0.15 }, b] : [a, b]),
       vectorSearch: async () => [c],
-      distancesTo: async (_v: Float32Array, hs: StoredHit[]) => (asked.push(hs.map((h) => h.rowId)), new Map([[1n, 0.15]])),
     };
     const source = { texts: async (hs: readonly unknown[]) => hs.map(() => ({ text: '' })) };
     const embedder = { id: 'static:test', dim: 2, embed: async () => [Float32Array.from([1, 0])] } as unknown as Embedder;
     const search = new HybridSearch(store as never, embedder, source);
     const results = await search.search('q', { k: 3 });
-    assert.deepEqual(asked, [[1n, 2n]], 'asked for the BM25-only candidates');
+    assert.deepEqual(asked, [true], 'the BM25 query was asked for distances');
     assert.deepEqual(results.map((r) => r.path), ['a.js', 'c.js', 'b.js'], 'a: BM25 best and close in vectors, first');
     // Vector or BM25 alone: nothing completed.
     await search.search('q', { k: 3, mode: 'vector' });
     await search.search('q', { k: 3, mode: 'bm25' });
-    assert.equal(asked.length, 1);
+    assert.deepEqual(asked, [true, false]);
   });
 
   it('a type ranks below a function that matches as well (kind prior)', () => {
@@ -160,8 +173,6 @@ describe('search: fusion, name match, copies', function () {
       assert.equal(hits.length, 2);
       assert.deepEqual(hits.map((h) => h.fileSize), [0, 0]);
       assert.equal(collapseCopies(hits.map((h) => ({ hit: h, score: 1 }))).length, 1, 'same text hash: one result');
-      const d = await store.distancesTo(Float32Array.from([0.6, 0.8, 0, 0]), hits);
-      assert.deepEqual([...d.values()].map((x) => Number(x.toFixed(6))), [0.4, 0.4], 'cosine distance of each row by id');
     } finally {
       store.close();
     }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ChunkStore, type ChunkRow } from '../../src/indexer/store';
+import { ChunkStore, type ChunkRow, cosineDistance } from '../../src/indexer/store';
 import { tempDir } from './helpers';
 
 /** n rows over 40 files, each vector a noisy copy of one of 16 directions (deterministic). */
@@ -40,10 +40,16 @@ describe('store: the chunks table at scale', function () {
       const hits = await store.vectorSearch(query, 10);
       assert.equal(hits.length, 10);
       assert.ok(hits.some((h) => h.symbol === 'fn123'), 'the row itself is found');
-      const exact = await store.distancesTo(query, hits);
-      for (const h of hits) assert.ok(Math.abs(h.raw - exact.get(h.rowId)!) < 1e-4, `${h.symbol}: ${h.raw} against ${exact.get(h.rowId)}`);
+      for (const h of hits) {
+        const exact = cosineDistance(query, all.vectors.subarray(Number(h.symbol.slice(2)) * dim, (Number(h.symbol.slice(2)) + 1) * dim));
+        assert.ok(Math.abs(h.raw - exact) < 1e-4, `${h.symbol}: ${h.raw} against ${exact}`);
+      }
       const bm25 = await store.textSearch('fn4567', 5);
       assert.equal(bm25[0]?.symbol, 'fn4567');
+      assert.equal(bm25[0].distance, undefined, 'no distances unless asked');
+      const near = await store.textSearch('fn4567', 5, undefined, query);
+      const own = cosineDistance(query, all.vectors.subarray(4567 * dim, 4568 * dim));
+      assert.ok(own > 0.01 && Math.abs(near[0].distance! - own) < 1e-6, `the row's own cosine distance, read with the BM25 query: ${near[0].distance} against ${own}`);
       assert.equal(bm25[0].textHash, 'h4567');
       // Format 7 keeps no chunk text: the code is read from the files (source.ts).
       assert.equal(store.holdsText, false);

@@ -51,6 +51,8 @@ export class StaticEmbedder implements Embedder {
   private readonly misses = new Map<string, Int32Array>();
   /** Rows below this are the more frequent half of the table, the only ones compounds split into. */
   private readonly commonRows: number;
+  /** Query-side row lengths (queryWeight), computed on first use: only the host's searches need them. */
+  private queryNorms: Float32Array | undefined;
 
   /**
    * Loads the table shipped with the extension (dist/assets/static-table.bin) or the one given;
@@ -74,6 +76,22 @@ export class StaticEmbedder implements Embedder {
     this.acc = new Float64Array(table.dim);
     this.counts = new Int32Array(table.count);
     this.touched = new Int32Array(table.count);
+  }
+
+  queryWeight(word: string): number | undefined {
+    const r = this.table.row(word);
+    if (r < 0) return undefined;
+    if (!this.queryNorms) {
+      const { coef, rows } = this.sides[this.sides.length - 1];
+      const dim = this.dim;
+      this.queryNorms = new Float32Array(this.table.count);
+      for (let i = 0; i < this.table.count; i++) {
+        let s = 0;
+        for (let d = i * dim; d < i * dim + dim; d++) s += rows[d] * rows[d];
+        this.queryNorms[i] = Math.sqrt(s) * Math.abs(coef[i]);
+      }
+    }
+    return this.queryNorms[r];
   }
 
   async embed(texts: string[], role: EmbedRole): Promise<Float32Array[]> {

@@ -292,7 +292,7 @@ describe('single folder: the extension in a real VS Code', function () {
     assert.equal(state().chunks, chunks);
   });
 
-  // A search running while the index is reopened holds it open until it answers (ctx.ts closeEngine);
+  // A search running while the index is reopened holds it open until it answers (session.ts closeEngine);
   // one asked while it is closed waits for the reopen. Every one must answer, and answer right.
   it('keeps answering searches while the index is reopened for a settings change (issue 12: reopen under continuous searching)', async () => {
     const failures: string[] = [];
