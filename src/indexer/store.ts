@@ -11,6 +11,8 @@ export interface ChunkRow extends Chunk {
   root: string;
   /** Identifier-split words for BM25 (tokens.ts#ftsText). */
   fts: string;
+  /** The words of its symbol and file name, for the name list (tokens.ts#nameField). */
+  names: string;
   /** docpairs.ts#bodyHash of the text (white space left out): the same code however indented. */
   textHash: string;
   fileHash: string;
@@ -108,6 +110,7 @@ function schemaFor(dim: number): arrow.Schema {
     new arrow.Field('end_line', new arrow.Int32(), false),
     utf8('text', COMPRESSED),
     utf8('fts', COMPRESSED),
+    utf8('names'),
     utf8('text_hash'),
     utf8('file_hash'),
     new arrow.Field('file_size', new arrow.Int32(), false),
@@ -122,6 +125,8 @@ export function sqlString(value: string): string {
 
 export class ChunkStore {
   private ftsReady = false;
+  /** The name field's BM25 index is built (index format ≥ 7 has the field). */
+  private namesReady = false;
   /** The vector index: its IVF partitions and whether it is quantized (refined on the stored vectors). */
   private vector?: { partitions: number; quantized: boolean };
   private constructor(
@@ -207,6 +212,15 @@ export class ChunkStore {
     process.env.LANCE_FTS_PARTITION_SIZE = ftsPartitionSize(rows);
     await this.table.createIndex('fts', { config: FTS_INDEX(), replace: true });
     this.ftsReady = true;
+    if (await this.hasNames()) {
+      await this.table.createIndex('names', { config: FTS_INDEX(), replace: true });
+      this.namesReady = true;
+    }
+  }
+
+  /** Whether the table has the name field (index format ≥ 7). */
+  private async hasNames(): Promise<boolean> {
+    return (await this.table.schema()).fields.some((f) => f.name === 'names');
   }
 
   /**
@@ -222,6 +236,7 @@ export class ChunkStore {
     if ((await this.table.countRows()) === 0) return;
     for (const index of await this.table.listIndices()) await this.table.dropIndex(index.name);
     this.ftsReady = false;
+    this.namesReady = false;
     this.vector = undefined;
     // Old versions are kept for a minute so that a search running in another process finishes.
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
@@ -237,6 +252,7 @@ export class ChunkStore {
   private async readIndices(): Promise<void> {
     const indices = await this.table.listIndices();
     this.ftsReady = indices.some((i) => i.columns.includes('fts'));
+    this.namesReady = indices.some((i) => i.columns.includes('names'));
     // The kind and partition count are kept in the index name (vector_rq<N>, vector_ivf<N> for
     // IVF-Flat of format < 6): nprobes and refinement depend on them.
     const index = indices.find((i) => i.columns.includes('vector'));
@@ -279,7 +295,7 @@ export class ChunkStore {
           indexBytes += bytes;
           const columns = indices.get(ix.name);
           if (columns?.includes('vector')) usage.vectorIndex += bytes;
-          else if (columns?.includes('fts')) usage.ftsIndex += bytes;
+          else if (columns?.includes('fts') || columns?.includes('names')) usage.ftsIndex += bytes;
           else usage.olderVersions += bytes;
         }
       } else usage.log += bytesUnder(p);
@@ -327,8 +343,25 @@ export class ChunkStore {
       this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
       if (!this.ftsReady) return [];
     }
+    return this.fullText('fts', query, limit, where, near);
+  }
+
+  /**
+   * The `limit` best BM25 matches of name words (tokens.ts#nameWords) in the rows' name field
+   * (their symbols' and file names' words): candidates named like the query whose bodies neither
+   * list ranks. `near` as in textSearch. None in an index of format < 7.
+   */
+  async nameSearch(words: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
+    if (!this.namesReady) {
+      this.namesReady = (await this.table.listIndices()).some((i) => i.columns.includes('names'));
+      if (!this.namesReady) return [];
+    }
+    return this.fullText('names', words, limit, where, near);
+  }
+
+  private async fullText(column: string, query: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
     const columns = [...this.hitColumns, '_score', ...(near ? ['vector'] : [])];
-    let q = this.table.query().fullTextSearch(query, { columns: 'fts' }).withRowId().select(columns).limit(limit);
+    let q = this.table.query().fullTextSearch(query, { columns: column }).withRowId().select(columns).limit(limit);
     if (where) q = q.where(where);
     const rows = await q.toArray();
     return rows.map((r) => {
@@ -427,6 +460,7 @@ export class ChunkStore {
       end_line: int((r) => r.endLine),
       text: str((r) => r.text),
       fts: str((r) => r.fts),
+      names: str((r) => r.names),
       text_hash: str((r) => r.textHash),
       file_hash: str((r) => r.fileHash),
       file_size: int((r) => Math.min(r.fileSize, 0x7fffffff)),

@@ -11,7 +11,7 @@ import { errorText } from './scan';
 import { SECRET_REASON, privateKeyRule, redactSecrets } from './secrets';
 import type { ChunkBatch, ChunkRow } from './store';
 import { ChunkStore } from './store';
-import { analyze } from './tokens';
+import { analyze, nameField } from './tokens';
 import type { Embedder, EmbedderConfig } from './types';
 
 export interface WorkerConfig {
@@ -160,6 +160,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           endLine: c.endLine,
           text: c.text,
           fts: tokens.fts,
+          names: nameField(c.symbol, c.path),
           textHash: bodyHash(c.text),
           fileHash: outcome.result.hash,
           fileSize: outcome.result.size,
