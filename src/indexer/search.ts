@@ -35,6 +35,15 @@ export interface IndexedSpan {
   symbol: string;
 }
 
+/** A query's candidates from each list (HybridSearch#lists), and its name terms. */
+export interface Lists {
+  bm25: StoredHit[];
+  vector: StoredHit[];
+  /** The name list's (store.ts#nameSearch), before bestNamed picks from it. */
+  named: StoredHit[];
+  nameTerms?: NameQuery;
+}
+
 /** A SimilarTarget span that matches no indexed chunk (typed: the MCP tool and the CLI say so plainly). */
 const chunkNotFound = (path: string, startLine: number, endLine: number): SemindexError =>
   new SemindexError('NOT_FOUND', `no indexed code at ${path}:${startLine}-${endLine} (is the file indexed, and the path as search results show it?)`, { span: { path, startLine, endLine } });
@@ -211,6 +220,33 @@ export class HybridSearch {
   }
 
   /**
+   * A query's candidate lists as hybrid search takes them, unfiltered, `depth` deep: what fusion
+   * ranks. scripts/tune-fusion.mjs replays fusion variants over them.
+   */
+  async hybridLists(query: string, depth: number): Promise<Lists> {
+    const q = query.trim();
+    const nameTerms = nameQuery(q, this.embedder.queryWeight?.bind(this.embedder));
+    return { ...(await this.lists(queryText(q), () => this.embedder.embed([q], 'query'), 'hybrid', depth, undefined, nameTerms)), nameTerms };
+  }
+
+  /**
+   * The lists a mode takes: BM25, vectors and (hybrid, with the query's name terms) the name list,
+   * queried concurrently. The query's vector comes first (the static table's is a lookup): a
+   * hybrid BM25 or name query then reads each candidate's own cosine to it with the row
+   * (completeVectorScores). No vector for a query of no known word: nothing in the vector list.
+   */
+  private async lists(bm25Text: string, embed: () => Promise<Float32Array[]>, mode: SearchMode, depth: number, where: string | undefined, nameTerms?: NameQuery): Promise<Lists> {
+    const query = mode === 'bm25' ? undefined : await queryVector(embed);
+    const hybrid = mode === 'hybrid' && query;
+    const [bm25, vector, named] = await Promise.all([
+      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where, hybrid ? query : undefined),
+      query ? this.store.vectorSearch(query, depth, where) : ([] as StoredHit[]),
+      hybrid && nameTerms?.size ? this.store.nameSearch([...nameTerms.keys()].join(' '), HYBRID.nameLookup, where, query) : ([] as StoredHit[]),
+    ]);
+    return { bm25, vector, named };
+  }
+
+  /**
    * BM25 text and a vector (made only when the mode needs it) → the top k, filtered. `nameTerms`:
    * the query's BM25 terms, for the name match of a hybrid search (not of find-similar, whose
    * "query" is code: names in it are what the BM25 list already matches).
@@ -232,16 +268,8 @@ export class HybridSearch {
     // narrow (brace lists inside, classes), is applied to them only.
     const where = storePredicate(opts);
     const depth = Math.max(HYBRID.depth, keep ? Math.min(MAX_K, k * 5) : k);
-    // The query's vector first (the static table's is a lookup): a hybrid BM25 query then reads
-    // each candidate's own cosine to it with the row (completeVectorScores).
-    const query = mode === 'bm25' ? undefined : await queryVector(embed);
-    const hybrid = mode === 'hybrid' && query;
-    const [bm25, vector, named] = await Promise.all([
-      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where, hybrid ? query : undefined),
-      query ? this.store.vectorSearch(query, depth, where) : ([] as StoredHit[]),
-      hybrid && nameTerms?.size ? this.store.nameSearch([...nameTerms.keys()].join(' '), HYBRID.nameLookup, where, query) : ([] as StoredHit[]),
-    ]);
-    if (hybrid) vector.push(...completeVectorScores(bm25, vector, bestNamed(named, nameTerms)));
+    const { bm25, vector, named } = await this.lists(bm25Text, embed, mode, depth, where, nameTerms);
+    if (mode === 'hybrid') vector.push(...completeVectorScores(bm25, vector, bestNamed(named, nameTerms)));
     const ranked =
       mode === 'bm25' ? rerank(bm25, (h) => h.raw) : mode === 'vector' ? rerank(vector, (h) => Math.max(0, 1 - h.raw)) : fuse(bm25, vector, this.vectorWeight, nameTerms);
     const top = collapseCopies(keep ? ranked.filter((r) => keep(r.hit)) : ranked).slice(0, k);
@@ -303,7 +331,7 @@ async function queryVector(embed: () => Promise<Float32Array[]>): Promise<Float3
  * 0.843 → 0.854, moby 0.695 → 0.710, Django 0.705 → 0.715, MRR@10 ≥ as before. The name list's
  * candidates (HYBRID.nameCandidates) join the same way.
  */
-function completeVectorScores(bm25: StoredHit[], vector: StoredHit[], named: StoredHit[]): StoredHit[] {
+export function completeVectorScores(bm25: StoredHit[], vector: StoredHit[], named: StoredHit[]): StoredHit[] {
   const seen = new Set(vector.map((h) => hitKey(h)));
   const out: StoredHit[] = [];
   for (const h of [...bm25, ...named]) {
@@ -316,7 +344,7 @@ function completeVectorScores(bm25: StoredHit[], vector: StoredHit[], named: Sto
 }
 
 /** The name list's best HYBRID.nameCandidates by nameMatch (BM25 over names only finds them). */
-function bestNamed(named: StoredHit[], query: NameQuery | undefined): StoredHit[] {
+export function bestNamed(named: StoredHit[], query: NameQuery | undefined): StoredHit[] {
   if (!named.length || !query) return [];
   return named
     .map((hit) => ({ hit, score: nameMatch(hit, query) }))
