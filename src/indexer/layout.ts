@@ -26,14 +26,16 @@ import type { EmbedderConfig } from './types';
  * (docpairs.ts#bodyHash), so that search shows identical copies once (search.ts#collapseCopies).
  * 6: as 5, in Lance's 2.1 file format with the chunk text and BM25 field zstd-compressed, and an
  * IVF-RQ vector index (refined on the stored vectors) in place of IVF-Flat's second copy of them.
- * 7: as 6 without the chunk text: results' code is read from their files at search time and shown
+ * 7: as 6, with a name field (the words of each row's symbol and file name, tokens.ts#nameField)
+ * and a BM25 index over it, for hybrid search's name list (search.ts HYBRID.nameCandidates).
+ * 8: as 7 without the chunk text: results' code is read from their files at search time and shown
  * only if it still hashes as indexed (source.ts), so the index records its roots (IndexInfo.roots).
  * An index of another format is rebuilt beside the old one, which keeps
  * serving (queried its own way, its code from its own text column) until the new one is complete;
  * a format-2 or 3 index is queried as format 4 meanwhile (2 and 3 differ only in hex literals, 3 to
- * 7 not in how they are queried).
+ * 8 not in how they are queried: a format-6 index has no name list).
  */
-export const INDEX_FORMAT = 7;
+export const INDEX_FORMAT = 8;
 
 export interface IndexInfo {
   /** Directory name inside the store. */
@@ -47,7 +49,7 @@ export interface IndexInfo {
   created: number;
   /**
    * The folders its rows' root labels name, as the last writer was given them: readers in other
-   * processes (the CLI, the MCP server) read results' code from there. Absent before format 7.
+   * processes (the CLI, the MCP server) read results' code from there. Absent before format 8.
    */
   roots?: Root[];
   /** Set when a full run completed over this index. */

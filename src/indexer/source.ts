@@ -26,7 +26,7 @@ export interface ChunkSpan {
   rowId?: bigint;
 }
 
-/** Reads the code of chunks: from their files (format ≥ 7), or from the store (older indices). */
+/** Reads the code of chunks: from their files (format ≥ 8), or from the store (older indices). */
 export interface ChunkTexts {
   texts(spans: readonly ChunkSpan[]): Promise<ChunkText[]>;
 }

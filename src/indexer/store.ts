@@ -10,12 +10,14 @@ import type { Chunk, ChunkKind } from './types';
 /**
  * A chunk as stored: what the chunk stage made but its text, plus its root, BM25 field and hashes
  * (and a vector). The text is in the file (source.ts reads it back for display): kept here it was
- * the largest column (format ≤ 6).
+ * the largest column (format ≤ 7).
  */
 export interface ChunkRow extends Omit<Chunk, 'text'> {
   root: string;
   /** Identifier-split words for BM25 (tokens.ts#ftsText). */
   fts: string;
+  /** The words of its symbol and file name, for the name list (tokens.ts#nameField). */
+  names: string;
   /** docpairs.ts#bodyHash of the text (white space left out): the same code however indented. */
   textHash: string;
   fileHash: string;
@@ -36,7 +38,7 @@ export interface IndexedChunk extends Omit<Chunk, 'text'>, ChunkSpan {
 
 /** Bytes on disk of a table, by part (ChunkStore#diskUsage). */
 export interface StoreDiskUsage {
-  /** The latest version's rows, all columns (vectors, BM25 field, metadata; the chunk text too in an index of format ≤ 6). */
+  /** The latest version's rows, all columns (vectors, BM25 field, metadata; the chunk text too in an index of format ≤ 7). */
   rows: number;
   vectorIndex: number;
   ftsIndex: number;
@@ -101,7 +103,7 @@ const VECTOR_INDEX_MIN_ROWS = 50_000;
  */
 const DATA_STORAGE_VERSION = '2.1';
 /**
- * The BM25 field is zstd-compressed (as the chunk text was up to format 6: the two were 60% of the
+ * The BM25 field is zstd-compressed (as the chunk text was up to format 7: the two were 60% of the
  * rows' bytes, and zstd took them to ~40% of their size — 100k kernel rows 168 → 67 MB — at ten
  * rows by id p50 0.7 → 1.3 ms).
  */
@@ -118,6 +120,7 @@ function schemaFor(dim: number): arrow.Schema {
     new arrow.Field('start_line', new arrow.Int32(), false),
     new arrow.Field('end_line', new arrow.Int32(), false),
     utf8('fts', COMPRESSED),
+    utf8('names'),
     utf8('text_hash'),
     utf8('file_hash'),
     new arrow.Field('file_size', new arrow.Int32(), false),
@@ -132,6 +135,8 @@ export function sqlString(value: string): string {
 
 export class ChunkStore {
   private ftsReady = false;
+  /** The name field's BM25 index is built (index format ≥ 7 has the field). */
+  private namesReady = false;
   /** The vector index: its IVF partitions and whether it is quantized (refined on the stored vectors). */
   private vector?: { partitions: number; quantized: boolean };
   private constructor(
@@ -143,8 +148,8 @@ export class ChunkStore {
     /** The columns a search candidate reads (an index of format < 5 has no file_size). */
     private readonly hitColumns: string[],
     /**
-     * The table has the chunk text (an index of format ≤ 6): it serves results' code (texts())
-     * until the index of the current format replaces it. Format 7 keeps no text (source.ts).
+     * The table has the chunk text (an index of format ≤ 7): it serves results' code (texts())
+     * until the index of the current format replaces it. Format 8 keeps no text (source.ts).
      */
     readonly holdsText: boolean,
   ) {}
@@ -223,6 +228,15 @@ export class ChunkStore {
     process.env.LANCE_FTS_PARTITION_SIZE = ftsPartitionSize(rows);
     await this.table.createIndex('fts', { config: FTS_INDEX(), replace: true });
     this.ftsReady = true;
+    if (await this.hasNames()) {
+      await this.table.createIndex('names', { config: FTS_INDEX(), replace: true });
+      this.namesReady = true;
+    }
+  }
+
+  /** Whether the table has the name field (index format ≥ 7). */
+  private async hasNames(): Promise<boolean> {
+    return (await this.table.schema()).fields.some((f) => f.name === 'names');
   }
 
   /**
@@ -238,6 +252,7 @@ export class ChunkStore {
     if ((await this.table.countRows()) === 0) return;
     for (const index of await this.table.listIndices()) await this.table.dropIndex(index.name);
     this.ftsReady = false;
+    this.namesReady = false;
     this.vector = undefined;
     // Old versions are kept for a minute so that a search running in another process finishes.
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
@@ -253,6 +268,7 @@ export class ChunkStore {
   private async readIndices(): Promise<void> {
     const indices = await this.table.listIndices();
     this.ftsReady = indices.some((i) => i.columns.includes('fts'));
+    this.namesReady = indices.some((i) => i.columns.includes('names'));
     // The kind and partition count are kept in the index name (vector_rq<N>, vector_ivf<N> for
     // IVF-Flat of format < 6): nprobes and refinement depend on them.
     const index = indices.find((i) => i.columns.includes('vector'));
@@ -295,7 +311,7 @@ export class ChunkStore {
           indexBytes += bytes;
           const columns = indices.get(ix.name);
           if (columns?.includes('vector')) usage.vectorIndex += bytes;
-          else if (columns?.includes('fts')) usage.ftsIndex += bytes;
+          else if (columns?.includes('fts') || columns?.includes('names')) usage.ftsIndex += bytes;
           else usage.olderVersions += bytes;
         }
       } else usage.log += bytesUnder(p);
@@ -343,8 +359,25 @@ export class ChunkStore {
       this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
       if (!this.ftsReady) return [];
     }
+    return this.fullText('fts', query, limit, where, near);
+  }
+
+  /**
+   * The `limit` best BM25 matches of name words (tokens.ts#nameWords) in the rows' name field
+   * (their symbols' and file names' words): candidates named like the query whose bodies neither
+   * list ranks. `near` as in textSearch. None in an index of format < 7.
+   */
+  async nameSearch(words: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
+    if (!this.namesReady) {
+      this.namesReady = (await this.table.listIndices()).some((i) => i.columns.includes('names'));
+      if (!this.namesReady) return [];
+    }
+    return this.fullText('names', words, limit, where, near);
+  }
+
+  private async fullText(column: string, query: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
     const columns = [...this.hitColumns, '_score', ...(near ? ['vector'] : [])];
-    let q = this.table.query().fullTextSearch(query, { columns: 'fts' }).withRowId().select(columns).limit(limit);
+    let q = this.table.query().fullTextSearch(query, { columns: column }).withRowId().select(columns).limit(limit);
     if (where) q = q.where(where);
     const rows = await q.toArray();
     return rows.map((r) => {
@@ -355,7 +388,7 @@ export class ChunkStore {
   }
 
   /**
-   * The code of these chunks as this table holds it — an index of format ≤ 6 only (holdsText),
+   * The code of these chunks as this table holds it — an index of format ≤ 7 only (holdsText),
    * served until the index of the current format, which reads code from the files (source.ts),
    * replaces it. Row ids are fetched by id (1–2 ms for ten); a row that moved since the candidate
    * query (a compaction in between) is looked up by its path and line instead, and one that is
@@ -459,6 +492,7 @@ export class ChunkStore {
       start_line: int((r) => r.startLine),
       end_line: int((r) => r.endLine),
       fts: str((r) => r.fts),
+      names: str((r) => r.names),
       text_hash: str((r) => r.textHash),
       file_hash: str((r) => r.fileHash),
       file_size: int((r) => Math.min(r.fileSize, 0x7fffffff)),

@@ -215,6 +215,16 @@ export function nameWords(text: string): string[] {
   return out;
 }
 
+/** A file's name without folders and extension (`src/baseHas.js` → `baseHas`): a name as much as a symbol is. */
+export function fileStem(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '');
+}
+
+/** A chunk's name field (store.ts `names`): the distinct nameWords of its symbol and its file's stem. */
+export function nameField(symbol: string, path: string): string {
+  return [...new Set([...nameWords(symbol), ...nameWords(fileStem(path))])].join(' ');
+}
+
 /** The embedder's words of a text (see Analysis.words). */
 export function wordsOf(text: string): string[] {
   return analyze(text).words;

@@ -12,7 +12,7 @@ import { SECRET_REASON, privateKeyRule, redactSecrets } from './secrets';
 import { decodeSource } from './source';
 import type { ChunkBatch, ChunkRow } from './store';
 import { ChunkStore } from './store';
-import { analyze } from './tokens';
+import { analyze, nameField } from './tokens';
 import type { Embedder, EmbedderConfig } from './types';
 
 export interface WorkerConfig {
@@ -160,6 +160,7 @@ export default async function processBatch(task: BatchTask): Promise<unknown> {
           startLine: c.startLine,
           endLine: c.endLine,
           fts: tokens.fts,
+          names: nameField(c.symbol, c.path),
           textHash: bodyHash(c.text),
           fileHash: outcome.result.hash,
           fileSize: outcome.result.size,

@@ -103,6 +103,7 @@ describe('search: fusion, name match, copies', function () {
       // Asked for distances, the BM25 query gives a its row's own (b's row has no vector score: moved).
       textSearch: async (_q: string, _k: number, _w: string | undefined, near?: Float32Array) => (asked.push(!!near), near ? [{ ...a, distance: 0.15 }, b] : [a, b]),
       vectorSearch: async () => [c],
+      nameSearch: async () => [],
     };
     const source = { texts: async (hs: readonly unknown[]) => hs.map(() => ({ text: '' })) };
     const embedder = { id: 'static:test', dim: 2, embed: async () => [Float32Array.from([1, 0])] } as unknown as Embedder;
@@ -114,6 +115,27 @@ describe('search: fusion, name match, copies', function () {
     await search.search('q', { k: 3, mode: 'vector' });
     await search.search('q', { k: 3, mode: 'bm25' });
     assert.deepEqual(asked, [true, false]);
+  });
+
+  it('hybrid search adds the name list: code named like the query that neither list ranked', async () => {
+    const body = hit('body.js', { symbol: 'hasOwn', raw: 5, rowId: 1n });
+    const named = hit('_baseHas.js', { symbol: 'baseHas', raw: 3, rowId: 2n, distance: 0.5 });
+    const unnamed = hit('other.js', { symbol: 'other', raw: 2, rowId: 3n, distance: 0.1 });
+    const asked: string[] = [];
+    const store = {
+      textSearch: async () => [body],
+      vectorSearch: async () => [hit('v.js', { symbol: 'v', raw: 0.4, rowId: 4n })],
+      nameSearch: async (words: string) => (asked.push(words), [unnamed, named]),
+    };
+    const source = { texts: async (hs: readonly unknown[]) => hs.map(() => ({ text: '' })) };
+    const embedder = { id: 'static:test', dim: 2, embed: async () => [Float32Array.from([1, 0])] } as unknown as Embedder;
+    const search = new HybridSearch(store as never, embedder, source);
+    const paths = (await search.search('base implementation of has', { k: 5 })).map((r) => r.path);
+    assert.ok(asked[0]?.split(' ').includes('has'), `name words asked for, stop words kept: ${asked[0]}`);
+    assert.ok(paths.includes('_baseHas.js'), `the named candidate joins: ${paths}`);
+    assert.ok(!paths.includes('other.js'), 'a name-list hit whose name matches nothing is left out');
+    assert.ok(!(await search.search('base implementation of has', { k: 5, mode: 'vector' })).some((r) => r.path === '_baseHas.js'), 'vector mode has no name list');
+    assert.equal(asked.length, 1);
   });
 
   it('a type ranks below a function that matches as well (kind prior)', () => {

@@ -1,4 +1,4 @@
-// Snippets read from the files at display time (issue 15, index format 7): the store keeps no chunk
+// Snippets read from the files at display time (issue 15, index format 8): the store keeps no chunk
 // text, so a result's code is its lines of the file as it is now, shown only while they hash as
 // indexed. A file edited or deleted since must say so — in the CLI, the MCP tools, the language-model
 // tools, Quick Search and the search panel's model — and offer to re-index, never show other lines.
@@ -244,7 +244,7 @@ describe('snippets from the files, and files changed since they were indexed (is
     assert.deepEqual(texts, [{ stale: 'missing' }, { stale: 'missing' }]);
   });
 
-  it('an index of format 6 (its chunk text in the table) serves the code from its own text', async () => {
+  it('an index of format ≤ 7 (its chunk text in the table) serves the code from its own text', async () => {
     const dir = tempDir('format6');
     const db = await lancedb.connect(dir);
     const row = { root: '', path: 'a.c', language: 'c', symbol: 'f', kind: 'function', start_line: 1, end_line: 1, text: 'int f(void) { return 1; }', fts: 'f return', text_hash: 'h', file_hash: 'x', file_size: 25, vector: [1, 0] };

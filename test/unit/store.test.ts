@@ -12,7 +12,7 @@ function rows(n: number, dim: number): { rows: ChunkRow[]; vectors: Float32Array
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) vectors[i * dim + j] = centers[i % 16][j] + rand() * 0.5;
     const file = `f${i % 40}.c`;
-    out.push({ root: '', path: file, language: 'c', symbol: `fn${i}`, kind: 'function', startLine: i + 1, endLine: i + 1, fts: `fn${i} return`, textHash: `h${i}`, fileHash: file, fileSize: 100 });
+    out.push({ root: '', path: file, language: 'c', symbol: `fn${i}`, kind: 'function', startLine: i + 1, endLine: i + 1, fts: `fn${i} return`, names: `fn${i}`, textHash: `h${i}`, fileHash: file, fileSize: 100 });
   }
   return { rows: out, vectors };
 }
@@ -44,6 +44,8 @@ describe('store: the chunks table at scale', function () {
         const exact = cosineDistance(query, all.vectors.subarray(Number(h.symbol.slice(2)) * dim, (Number(h.symbol.slice(2)) + 1) * dim));
         assert.ok(Math.abs(h.raw - exact) < 1e-4, `${h.symbol}: ${h.raw} against ${exact}`);
       }
+      const byName = await store.nameSearch('fn4567', 5);
+      assert.equal(byName[0]?.symbol, 'fn4567', 'the name field has its own BM25 index');
       const bm25 = await store.textSearch('fn4567', 5);
       assert.equal(bm25[0]?.symbol, 'fn4567');
       assert.equal(bm25[0].distance, undefined, 'no distances unless asked');

@@ -1,6 +1,6 @@
 // Identifier-aware tokenization (src/indexer/tokens.ts): the BM25 field and the embedder's words.
 import assert from 'node:assert/strict';
-import { analyze, bm25Term, ftsText, legacyQueryText, queryText, splitIdentifier, wordsOf } from '../../src/indexer/tokens';
+import { analyze, bm25Term, ftsText, legacyQueryText, nameField, nameWords, queryText, splitIdentifier, wordsOf } from '../../src/indexer/tokens';
 
 describe('tokens', () => {
   it('split identifiers at case changes, acronyms, digits, _ and $', () => {
@@ -54,5 +54,12 @@ describe('tokens', () => {
 
   it('handle letters whose lower case is longer (U+0130)', () => {
     assert.deepEqual(wordsOf('İstanbulCity kernelPanic'), [...splitIdentifier('İstanbulCity'), 'kernel', 'panic'].filter((w) => w.length > 1));
+  });
+
+  it('cut names for the name match and the name field: stop words that are names kept, fillers dropped', () => {
+    assert.deepEqual(nameWords('baseHas'), ['base', 'has']);
+    assert.deepEqual(nameWords('isKey'), ['key']);
+    assert.deepEqual(nameWords('forEachOnce'), ['each', 'onc']);
+    assert.equal(nameField('LRUCache.has', 'src/lru_cache.py'), 'lru cach has');
   });
 });
