@@ -143,6 +143,8 @@ export const HYBRID = {
    */
   nameCandidates: 20,
   nameLookup: 50,
+  /** Name terms the name list is asked for (nameLookupWords): 8 measure as all of them (lodash R@10 0.888 / 0.890), 2–3 ms faster a search. */
+  nameLookupWords: 8,
   /** queryWeight of a word the table has no row for: rare, so telling. */
   unknownWordWeight: 2,
 };
@@ -166,6 +168,15 @@ export function nameQuery(query: string, weight?: (word: string) => number | und
     }
   }
   return out;
+}
+
+/**
+ * The words the name list is asked for: the query's HYBRID.nameLookupWords weightiest name terms
+ * (every term is another posting list to score, and a long description's fillers rarely name
+ * anything).
+ */
+function nameLookupWords(query: NameQuery): string {
+  return [...query.entries()].sort((a, b) => b[1] - a[1]).slice(0, HYBRID.nameLookupWords).map(([t]) => t).join(' ');
 }
 
 /**
@@ -287,7 +298,7 @@ export class HybridSearch {
     const [bm25, vector, named] = await Promise.all([
       mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where, hybrid ? query : undefined),
       query ? this.store.vectorSearch(query, depth, where) : ([] as StoredHit[]),
-      hybrid && nameTerms?.size ? this.store.nameSearch([...nameTerms.keys()].join(' '), HYBRID.nameLookup, where, query) : ([] as StoredHit[]),
+      hybrid && nameTerms?.size ? this.store.nameSearch(nameLookupWords(nameTerms), HYBRID.nameLookup, where, query) : ([] as StoredHit[]),
     ]);
     return { bm25, vector, named };
   }

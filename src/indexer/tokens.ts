@@ -236,7 +236,10 @@ export function wordsOf(text: string): string[] {
  */
 export function queryText(q: string): string {
   const plain = q.toLowerCase().split(/[^\p{L}\p{N}]+/u).map((w) => (w ? bm25Term(w) : ''));
-  return `${plain.join(' ')} ${ftsText(q)}`.replace(/\s+/g, ' ').trim();
+  // Each term once: a plain word and its BM25 form are mostly the same term, and a term asked for
+  // twice is scored twice (BM25 p50 −1.5 ms at 215k chunks; hybrid on the dev sets 0.677 → 0.680,
+  // 0.450 → 0.449, 0.431 → 0.438 MRR@10).
+  return [...new Set(`${plain.join(' ')} ${ftsText(q)}`.split(/\s+/).filter(Boolean))].join(' ');
 }
 
 /**
