@@ -179,6 +179,20 @@ function nameLookupWords(query: NameQuery): string {
   return [...query.entries()].sort((a, b) => b[1] - a[1]).slice(0, HYBRID.nameLookupWords).map(([t]) => t).join(' ');
 }
 
+/** nameWords of names seen so far (a search rates ~150 candidates' three names; names repeat across searches), dropped past NAME_CACHE_LIMIT. */
+const nameCache = new Map<string, ReadonlySet<string>>();
+const NAME_CACHE_LIMIT = 50_000;
+
+function nameWordSet(name: string): ReadonlySet<string> {
+  let words = nameCache.get(name);
+  if (!words) {
+    words = new Set(nameWords(name));
+    if (nameCache.size >= NAME_CACHE_LIMIT) nameCache.clear();
+    nameCache.set(name, words);
+  }
+  return words;
+}
+
 /**
  * The share of a name's words that are in the query, scaled down while the matched words carry
  * less than HYBRID.nameEvidence between them. Measured over the dev sets together against the
@@ -186,7 +200,7 @@ function nameLookupWords(query: NameQuery): string {
  * 0.671, moby 0.422 → 0.448, Django 0.424 → 0.431 in the replay.
  */
 function nameShare(name: string, query: NameQuery): number {
-  const words = new Set(nameWords(name));
+  const words = nameWordSet(name);
   if (!words.size) return 0;
   let n = 0;
   let evidence = 0;
