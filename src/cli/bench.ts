@@ -333,8 +333,9 @@ async function main() {
   };
   if (!values.json) {
     console.log('| figure | value |\n|---|---|');
-    console.log(`| parse-only (read + tree-sitter), before and after the cold run | ${result.parseOnlyFilesPerSec} files/s (${result.parseOnlyRuns.join(' and ')}) |`);
-    console.log(`| cold index | ${result.coldFilesPerSec} files/s (${result.ratio} × parse-only), ${result.chunksPerSec} chunks/s |`);
+    const parsed = Number.isFinite(result.parseOnlyFilesPerSec);
+    console.log(`| parse-only (read + tree-sitter), before and after the cold run | ${parsed ? `${result.parseOnlyFilesPerSec} files/s (${result.parseOnlyRuns.join(' and ')})` : 'not measured (--no-parse-only)'} |`);
+    console.log(`| cold index | ${result.coldFilesPerSec} files/s${parsed ? ` (${result.ratio} × parse-only)` : ''}, ${result.chunksPerSec} chunks/s |`);
     console.log(`| warm re-index, nothing changed | ${result.warmSeconds} s |`);
     console.log(`| save → searchable | p50 ${result.updateMs.p50} ms, p95 ${result.updateMs.p95} ms |`);
     console.log(`| fold of those updates into the indices (once saves go quiet) | ${result.maintainSeconds} s |`);
