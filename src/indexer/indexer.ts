@@ -1,10 +1,12 @@
 // The engine: scan → chunk → embed (Piscina workers) → store (this thread, the single writer).
-// Drives full runs and single-file updates through one scheduler, so a saved file (user
-// priority) overtakes background work, and all writes to the store happen here, in order.
+// Drives full runs and single-file updates through one scheduler (scheduler.ts), so a saved file
+// (user priority) overtakes background work, and all writes to the store go through one chain
+// here, in order, to the writer (writer.ts: store and checkpoint together); this file keeps the
+// runs, the fold policy (when to fold writes into the indices) and progress.
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { Piscina } from 'piscina';
-import { type FileRecord, FileCatalog, fileKey, writeJsonAtomicAsync } from './catalog';
+import { FileCatalog, fileKey, writeJsonAtomicAsync } from './catalog';
 import { createEmbedder, defaultWorkers, embedderIsCostly, modelThreadsPerWorker, sharedEmbedderData } from './embed';
 import { type IndexInfo, StoreLayout } from './layout';
 import { SemindexError } from './errors';
@@ -17,6 +19,7 @@ import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, 
 import type { ChunkTexts } from './source';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
+import { IndexWriter, isSecretSkip } from './writer';
 import { type BatchResult, type BatchTask, type FileOutcome, type FileTask, TASK_WAITING, TASK_WITHDRAWN, type WithdrawnResult, type WorkerConfig } from './worker';
 
 export interface IndexerOptions extends ScanOptions {
@@ -84,7 +87,6 @@ interface RunCounters {
   deleted: number;
 }
 
-const isSecretSkip = (r: { status: string; reason?: string }): boolean => r.status === 'skipped' && !!r.reason?.startsWith(SECRET_REASON);
 
 /** Writes are flushed when this many rows wait (or at once for a user-priority file). */
 const FLUSH_ROWS = 4096;
@@ -115,30 +117,6 @@ const MAX_LISTED_SKIPS = 5000;
 const MANIFEST_DELAY_MS = 2000;
 /** stats() walks the store for its size at most this often; between walks it reports the last one. */
 const BYTES_REFRESH_MS = 10_000;
-
-/**
- * One outcome per file in a write. The same file can come back twice before a write (a full run's
- * batch and a save's for it were both in flight): its old rows would be deleted once and both
- * outcomes' rows added — every chunk of it twice. The later outcome wins, as it would in two writes.
- * `first` of each outcome indexes `rows`; `vectors` holds one entry per indexed outcome, in order.
- */
-function latestPerFile(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[] } {
-  const last = new Map<string, number>();
-  for (const [i, f] of files.entries()) last.set(fileKey(f.root, f.path), i);
-  if (last.size === files.length) return { files, rows, vectors };
-  const out: { files: FileOutcome[]; rows: ChunkRow[]; vectors: Float32Array[] } = { files: [], rows: [], vectors: [] };
-  let v = 0;
-  for (const [i, f] of files.entries()) {
-    const vector = f.status === 'indexed' ? vectors[v++] : undefined;
-    if (last.get(fileKey(f.root, f.path)) !== i) continue;
-    out.files.push({ ...f, first: out.rows.length });
-    if (vector) {
-      for (let k = 0; k < f.count; k++) out.rows.push(rows[f.first + k]);
-      out.vectors.push(vector);
-    }
-  }
-  return out;
-}
 
 async function readSkipped(file: string): Promise<SkippedFile[]> {
   try {
@@ -211,7 +189,11 @@ export class Indexer extends EventEmitter {
   ) {
     super();
     this.source = chunkTexts(store, opts.roots);
+    this.writer = new IndexWriter(store, catalog, lock, embedder.dim, (message, err) => this.warn(message, err));
   }
+
+  /** The single writer of the store and the checkpoint (writer.ts). */
+  private readonly writer: IndexWriter;
 
   /** Reads results' code from the files under the roots (source.ts). */
   private readonly source: ChunkTexts;
@@ -236,7 +218,7 @@ export class Indexer extends EventEmitter {
       const catalog = await FileCatalog.open(layout.catalogFile(info));
       indexer = new Indexer(opts, layout, lock, embedder, info, building, store, catalog);
       indexer.scanSkipped = await readSkipped(layout.skippedFile(info));
-      if (catalog.recoveredFrom) await indexer.rebuildCatalogFromStore();
+      if (catalog.recoveredFrom) await indexer.writer.rebuildCatalogFromStore();
       indexer.progress.chunks = await store.count();
       return indexer;
     } catch (err) {
@@ -453,35 +435,11 @@ export class Indexer extends EventEmitter {
     if (stray.length && !this.closed) await this.update(stray);
   }
 
-  /**
-   * The fold ran beside writes and relies on LanceDB merging a save's delete and append with a
-   * compaction; this checks the outcome, between two writes: the store must hold exactly the rows
-   * the checkpoint records. A row count first (milliseconds); only when it differs are the rows
-   * grouped by file. Rows of a file that differ from its record are deleted and the file is marked
-   * for indexing again (returned as absolute paths); rows of files the checkpoint does not know are
-   * deleted. So a bad merge would cost a re-index of the files involved, never a lost or doubled chunk.
-   */
+  /** The writer's check of the store against the checkpoint (IndexWriter#strayFiles), as absolute paths to index again. */
   private async strayFiles(): Promise<string[]> {
-    const expected = (rec: FileRecord) => (rec.status === 'indexed' ? rec.chunks : 0);
-    let total = 0;
-    for (const rec of this.catalog.all()) total += expected(rec);
-    if (total === (await this.store.count())) return [];
-    const held = new Map((await this.store.fileHashes()).map((f) => [fileKey(f.root, f.path), f]));
-    const wrong: FileRecord[] = [];
-    for (const rec of this.catalog.all()) {
-      const key = fileKey(rec.root, rec.path);
-      if ((held.get(key)?.chunks ?? 0) !== expected(rec)) wrong.push(rec);
-      held.delete(key);
-    }
-    const stray = [...wrong, ...held.values()]; // the latter: rows of files the checkpoint does not know
-    if (!stray.length) return [];
-    await this.store.deleteFiles(stray);
-    this.writesSinceOptimize++;
-    const now = Date.now();
-    await this.catalog.write(wrong.map((rec) => ({ ...rec, chunks: 0, status: 'writing' as const, at: now })));
-    const names = stray.slice(0, 5).map((f) => f.path).join(', ');
-    this.warn(`semindex: the index held rows that differ from the checkpoint for ${stray.length} file(s) (${names}${stray.length > 5 ? ', …' : ''}); their rows were removed and they are indexed again`);
-    return wrong.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
+    const { reindex, removed } = await this.writer.strayFiles();
+    if (removed) this.writesSinceOptimize++;
+    return reindex.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
   }
 
   private scheduleMaintenance(): void {
@@ -799,15 +757,6 @@ export class Indexer extends EventEmitter {
     }
   }
 
-  /** One store write, tried again once: LanceDB commits a write whole or not at all, so a retry cannot double rows. */
-  private async retryOnce<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch {
-      return op();
-    }
-  }
-
   /** Writes pending outcomes: mark `writing`, delete old rows, add new rows, mark final. */
   private async flush(): Promise<void> {
     const { files, works, rows, vectors } = this.pending;
@@ -823,108 +772,30 @@ export class Indexer extends EventEmitter {
     }
   }
 
+  /** One write through the writer, then the run's counters and progress. */
   private async write(files: FileOutcome[], rows: ChunkRow[], vectors: Float32Array[]): Promise<void> {
-    this.lock.check();
-    ({ files, rows, vectors } = latestPerFile(files, rows, vectors));
-    const now = Date.now();
-    const stale: { root: string; path: string }[] = [];
-    const marks: FileRecord[] = [];
-    for (const f of files) {
-      const rec = this.catalog.get(f.root, f.path);
-      // A failed file may hold rows of a write that failed half-way (see below).
-      const hadRows = rec && (rec.status === 'writing' || rec.status === 'failed' || (rec.status === 'indexed' && rec.chunks > 0));
-      if (f.status === 'unchanged') continue;
-      if (hadRows) stale.push({ root: f.root, path: f.path });
-      if (f.status === 'indexed' && f.count > 0) marks.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.count, status: 'writing', at: now });
-    }
-    if (marks.length) await this.catalog.write(marks);
-    // A store write that fails twice costs this batch's files, not the run: they are recorded
-    // failed with the reason (their old rows may be gone already), so no file is left marked done
-    // but unsearchable, and the next run indexes them again (workFor re-reads failed files).
-    let writeFailed: string | undefined;
-    try {
-      if (stale.length) await this.retryOnce(() => this.store.deleteFiles(stale));
-    } catch (err) {
-      writeFailed = `removing its old rows from the index failed: ${errorText(err)}`;
-    }
-    if (rows.length && !writeFailed) {
-      const all = new Float32Array(rows.length * this.embedder.dim);
-      let offset = 0;
-      for (const v of vectors) {
-        all.set(v, offset);
-        offset += v.length;
-      }
-      try {
-        await this.retryOnce(() => this.store.add({ rows, vectors: all }));
-        this.rowsThisRun += rows.length;
-      } catch (err) {
-        writeFailed = `writing its rows to the index failed: ${errorText(err)}`;
-      }
-      // Without the BM25 index the rows are still found by vector search; the next write or fold builds it.
-      if (!writeFailed) await this.store.ensureFtsIndex().catch((err) => this.warn(`semindex: building the keyword index failed: ${errorText(err)}`, new SemindexError('WRITE_FAILED', errorText(err), { cause: err })));
-    }
-    if (writeFailed) {
-      const hit = files.filter((f) => f.status === 'indexed' || stale.some((s) => s.root === f.root && s.path === f.path));
-      files = files.map((f) => (hit.includes(f) ? { ...f, status: 'failed' as const, count: 0, reason: writeFailed } : f));
-      const names = hit.slice(0, 5).map((f) => f.path).join(', ');
-      this.warn(`semindex: ${hit.length} file(s) could not be written to the index (${names}${hit.length > 5 ? ', …' : ''}): ${writeFailed}; they are indexed again on the next run`,
-        new SemindexError('WRITE_FAILED', writeFailed, { files: hit.map((f) => ({ root: f.root, path: f.path })) }));
-    }
-    const finals: FileRecord[] = [];
-    const removed: { root: string; path: string }[] = [];
-    for (const f of files) {
-      if (f.status === 'missing') {
-        if (this.catalog.get(f.root, f.path)) {
-          removed.push(f);
-          this.counters.deleted++;
-        }
-        continue;
-      }
-      const rec = this.catalog.get(f.root, f.path);
-      if (f.status === 'unchanged') {
-        // Same content as recorded: a file skipped before (minified, a secret inside) stays skipped.
-        if (rec?.status === 'skipped') {
-          this.counters.skipped++;
-          this.progress.skipped++;
-          if (isSecretSkip(rec)) this.secretSkipped++;
-        } else this.counters.unchanged++;
-        if (rec) finals.push({ ...rec, size: f.size, mtimeMs: f.mtimeMs, at: now });
-        continue;
-      }
-      finals.push({ root: f.root, path: f.path, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, chunks: f.status === 'indexed' ? f.count : 0, status: f.status, reason: f.reason, ...(f.allowSecret ? { allowSecret: true as const } : {}), at: now });
-      if (f.status === 'indexed') this.counters.indexed++;
-      else if (f.status === 'failed') this.counters.failed++;
-      else {
-        this.counters.skipped++;
-        if (isSecretSkip(f)) this.secretSkipped++;
-      }
-    }
-    await this.catalog.write(finals, removed);
+    const t = await this.writer.write(files, rows, vectors);
+    this.rowsThisRun += t.rows;
+    this.counters.indexed += t.indexed;
+    this.counters.unchanged += t.unchanged;
+    this.counters.skipped += t.skipped;
+    this.counters.failed += t.failed;
+    this.counters.deleted += t.deleted;
+    this.secretSkipped += t.secretSkipped;
     this.progress.chunks = await this.store.count();
-    this.progress.filesDone += files.length;
+    this.progress.filesDone += t.files;
     this.progress.failed = this.counters.failed;
-    this.progress.skipped += files.filter((f) => f.status === 'skipped').length;
+    this.progress.skipped += t.progressSkipped;
     this.writesSinceOptimize++;
     this.emitProgress(true);
   }
 
   private async removeFiles(files: { root: string; path: string }[]): Promise<void> {
-    this.lock.check();
-    await this.store.deleteFiles(files);
+    await this.writer.removeFiles(files);
     this.writesSinceOptimize++;
-    await this.catalog.write([], files);
     this.counters.deleted += files.length;
     this.progress.chunks = await this.store.count();
     this.emitProgress(true);
-  }
-
-  /** After a damaged checkpoint: trust what the store holds (row sets are written whole per file). */
-  private async rebuildCatalogFromStore(): Promise<void> {
-    const files = await this.store.fileHashes();
-    const now = Date.now();
-    // size/mtime unknown: the next scan re-hashes these files, and unchanged content is kept as is.
-    await this.catalog.write(files.map((f) => ({ root: f.root, path: f.path, size: -1, mtimeMs: -1, hash: f.hash, chunks: f.chunks, status: 'indexed' as const, at: now })));
-    this.warn(`semindex: the checkpoint was damaged and was rebuilt from the index (${files.length} files); the damaged copy is ${this.catalog.recoveredFrom}`);
   }
 
   private async summary(files: number, excluded: ExcludedCounts): Promise<RunSummary> {
