@@ -2,7 +2,7 @@
 // Drives full runs and single-file updates through one scheduler (scheduler.ts), so a saved file
 // (user priority) overtakes background work, and all writes to the store go through one chain
 // here, in order, to the writer (writer.ts: store and checkpoint together); this file keeps the
-// runs, the fold policy (when to fold writes into the indices) and progress.
+// runs (and the folds themselves, maintain()) and progress; when to fold is maintenance.ts.
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { Piscina } from 'piscina';
@@ -19,6 +19,7 @@ import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, 
 import type { ChunkTexts } from './source';
 import { type ChunkRow, ChunkStore } from './store';
 import type { Embedder, EmbedderConfig } from './types';
+import { FoldPolicy, isBulkRun } from './maintenance';
 import { IndexWriter, isSecretSkip } from './writer';
 import { type BatchResult, type BatchTask, type FileOutcome, type FileTask, TASK_WAITING, TASK_WITHDRAWN, type WithdrawnResult, type WorkerConfig } from './worker';
 
@@ -90,8 +91,6 @@ interface RunCounters {
 
 /** Writes are flushed when this many rows wait (or at once for a user-priority file). */
 const FLUSH_ROWS = 4096;
-/** A run that wrote at least this share of the table's rows rebuilds its indices instead of folding rows in. */
-const BULK_SHARE = 0.25;
 /**
  * Two tasks per worker: the next batch already waits in the worker's queue when one ends, instead
  * of the worker idling until this thread (busy writing) hands it over (~4% of the worker's time at
@@ -101,16 +100,6 @@ const BULK_SHARE = 0.25;
 const TASKS_PER_WORKER = 2;
 /** Dispatch pauses while this many rows wait for the writer (backpressure on memory). */
 const MAX_BUFFERED_ROWS = 3 * FLUSH_ROWS;
-/**
- * Each incremental write (a save, a deletion) leaves a small fragment and rows outside the indices.
- * Measured on 10k C files (215k chunks): hybrid search p50 went from 12 ms to 47 ms after 100
- * single-file updates and to 118 ms after 300; folding them in (store.optimize) took 6.8 s and
- * brought it back to 14 ms. So once this many writes have piled up, they are folded in when
- * updates have been quiet for maintainIdleMs...
- */
-const MAINTAIN_AFTER_WRITES = 10;
-/** ...and at once past this many, when saves or watcher events never leave a quiet moment. */
-const MAINTAIN_NOW_WRITES = 100;
 /** Skips of a full scan kept in skipped.json and listed by problems(). */
 const MAX_LISTED_SKIPS = 5000;
 /** An update's run facts (lastIncrementalRun) are written to the manifest at most this often. */
@@ -158,8 +147,8 @@ export class Indexer extends EventEmitter {
   private cacheHits = 0;
   private embedded = 0;
   private lastEmit = 0;
-  private writesSinceOptimize = 0;
-  private maintainTimer: NodeJS.Timeout | undefined;
+  /** When incremental writes are folded into the indices (maintenance.ts); maintain() folds. */
+  private readonly folds: FoldPolicy;
   /** The fold running now, if any (see maintain()). */
   private maintaining: Promise<void> | undefined;
   /** Rows handed to the writer and not yet in the store: bounded, so a slow write stalls the workers, not memory. */
@@ -190,6 +179,8 @@ export class Indexer extends EventEmitter {
     super();
     this.source = chunkTexts(store, opts.roots);
     this.writer = new IndexWriter(store, catalog, lock, embedder.dim, (message, err) => this.warn(message, err));
+    // A failure is reported by maintain() as a `warning`; nothing to add here.
+    this.folds = new FoldPolicy(opts.maintainIdleMs ?? 5000, () => this.maintain().catch(() => undefined));
   }
 
   /** The single writer of the store and the checkpoint (writer.ts). */
@@ -308,13 +299,13 @@ export class Indexer extends EventEmitter {
     }
     await this.enqueueWrite(async () => {
       // A run that wrote nothing leaves the indices as they were: no optimize (seconds on a large table).
-      if (!this.writesSinceOptimize && !gone.length) return;
+      if (!this.folds.writes && !gone.length) return;
       this.lock.check();
       // A bulk run (a first index, a large re-run) builds the indices anew, which costs less than
       // folding that many rows in; a small one folds its rows in and compacts (store.ts).
-      if (this.rowsThisRun >= BULK_SHARE * (await this.store.count())) await this.store.reindex();
+      if (isBulkRun(this.rowsThisRun, await this.store.count())) await this.store.reindex();
       else await this.store.optimize();
-      this.writesSinceOptimize = 0;
+      this.folds.writes = 0;
       await this.catalog.compactIfNeeded();
     });
     // Secrets the workers found (a private key inside) stay in the checkpoint as skipped files,
@@ -334,7 +325,7 @@ export class Indexer extends EventEmitter {
       }
     }
     this.setPhase(this.cancelled ? 'cancelled' : 'done');
-    this.scheduleMaintenance(); // saves that landed after the run's own index work
+    this.folds.schedule(); // saves that landed after the run's own index work
     return summary;
   }
 
@@ -378,14 +369,14 @@ export class Indexer extends EventEmitter {
     const summary = await this.summary(absPaths.length, excluded);
     if (idle) {
       this.setPhase('done');
-      this.scheduleMaintenance();
+      this.folds.schedule();
     }
     return summary;
   }
 
   /**
    * Folds the incremental writes made since the last fold or full run into the indices and
-   * compacts their fragments (see MAINTAIN_AFTER_WRITES); a full run does this at its end anyway.
+   * compacts their fragments (when: maintenance.ts FoldPolicy); a full run does this at its end anyway.
    * Runs beside the write queue, not on it: a save during a fold is written and searchable at once.
    * LanceDB commits a delete or an append made during a compaction on top of it — measured: 40
    * saves (delete + add) during 7 s folds of the 215k-chunk index, each at its usual ~60 ms, and
@@ -396,10 +387,9 @@ export class Indexer extends EventEmitter {
    * indexed again before the fold resolves.
    */
   maintain(): Promise<void> {
-    clearTimeout(this.maintainTimer);
-    this.maintainTimer = undefined;
+    this.folds.cancel();
     if (this.maintaining) return this.maintaining;
-    const writes = this.writesSinceOptimize;
+    const writes = this.folds.writes;
     if (this.closed || this.scheduler.busy || !writes) return Promise.resolve();
     const fold = this.fold(writes).finally(() => {
       this.maintaining = undefined;
@@ -408,7 +398,7 @@ export class Indexer extends EventEmitter {
     // Writes made during the fold: another fold once enough of them have piled up.
     fold.then(
       () => {
-        if (!this.closed) this.scheduleMaintenance();
+        if (!this.closed) this.folds.schedule();
       },
       () => undefined,
     );
@@ -424,7 +414,7 @@ export class Indexer extends EventEmitter {
       this.warn(`folding recent writes into the search indices failed: ${errorText(err)}`);
       throw err;
     }
-    this.writesSinceOptimize -= writes; // writes made during the fold wait for the next one
+    this.folds.writes -= writes; // writes made during the fold wait for the next one
     this.emit('maintained', { ms: performance.now() - t0 });
     if (this.closed) return;
     let stray: string[] = [];
@@ -438,20 +428,11 @@ export class Indexer extends EventEmitter {
   /** The writer's check of the store against the checkpoint (IndexWriter#strayFiles), as absolute paths to index again. */
   private async strayFiles(): Promise<string[]> {
     const { reindex, removed } = await this.writer.strayFiles();
-    if (removed) this.writesSinceOptimize++;
+    if (removed) this.folds.writes++;
     return reindex.flatMap((rec) => absoluteInRoots(this.opts.roots, rec.root, rec.path) ?? []);
   }
 
-  private scheduleMaintenance(): void {
-    clearTimeout(this.maintainTimer);
-    this.maintainTimer = undefined;
-    // A failure is reported by maintain() as a `warning`; nothing to add here.
-    if (this.writesSinceOptimize >= MAINTAIN_NOW_WRITES) this.maintain().catch(() => undefined);
-    else if (this.writesSinceOptimize >= MAINTAIN_AFTER_WRITES) {
-      this.maintainTimer = setTimeout(() => this.maintain().catch(() => undefined), this.opts.maintainIdleMs ?? 5000);
-      this.maintainTimer.unref();
-    }
-  }
+
 
   pause(): void {
     this.paused = true;
@@ -570,7 +551,7 @@ export class Indexer extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.maintainTimer);
+    this.folds.cancel();
     this.cancel();
     this.withdraw(true);
     await this.scheduler.idle();
@@ -786,13 +767,13 @@ export class Indexer extends EventEmitter {
     this.progress.filesDone += t.files;
     this.progress.failed = this.counters.failed;
     this.progress.skipped += t.progressSkipped;
-    this.writesSinceOptimize++;
+    this.folds.writes++;
     this.emitProgress(true);
   }
 
   private async removeFiles(files: { root: string; path: string }[]): Promise<void> {
     await this.writer.removeFiles(files);
-    this.writesSinceOptimize++;
+    this.folds.writes++;
     this.counters.deleted += files.length;
     this.progress.chunks = await this.store.count();
     this.emitProgress(true);
