@@ -218,7 +218,7 @@ export function nameMatch(hit: Pick<StoredHit, 'symbol' | 'path'>, query: NameQu
   const own = hit.symbol.slice(Math.max(hit.symbol.lastIndexOf('.'), hit.symbol.lastIndexOf(':'), hit.symbol.lastIndexOf('#')) + 1);
   const file = fileStem(hit.path);
   const w = HYBRID.name;
-  return w.own * nameShare(own, query) + w.symbol * nameShare(hit.symbol.replace(/[.:#]/g, '_'), query) + w.file * nameShare(file, query);
+  return w.own * nameShare(own, query) + w.symbol * nameShare(hit.symbol, query) + w.file * nameShare(file, query);
 }
 
 /**
@@ -261,9 +261,18 @@ export class HybridSearch {
     // Query words go through the same identifier splitting, stemming and stop words as the
     // indexed text; an index of the older format stems by itself and gets them unstemmed.
     // The name match compares the query's terms with names cut the current way (format ≥ 2).
-    if (this.format < 2) return this.ranked(legacyQueryText(q), () => this.embedder.embed([q], 'query'), opts);
-    const weight = this.embedder.queryWeight?.bind(this.embedder);
-    return this.ranked(queryText(q), () => this.embedder.embed([q], 'query'), opts, undefined, nameQuery(q, weight));
+    if (this.format < 2) return this.ranked(legacyQueryText(q), this.queryEmbedding(q), opts);
+    return this.ranked(queryText(q), this.queryEmbedding(q), opts, undefined, this.nameQuery(q));
+  }
+
+  /** The query's name terms, weighed by the embedder's query weights (nameQuery). */
+  private nameQuery(q: string): NameQuery {
+    return nameQuery(q, this.embedder.queryWeight?.bind(this.embedder));
+  }
+
+  /** Embeds the query as a query (made only when the mode needs it). */
+  private queryEmbedding(q: string): () => Promise<Float32Array[]> {
+    return () => this.embedder.embed([q], 'query');
   }
 
   /**
@@ -296,8 +305,8 @@ export class HybridSearch {
    */
   async hybridLists(query: string, depth: number): Promise<Lists> {
     const q = query.trim();
-    const nameTerms = nameQuery(q, this.embedder.queryWeight?.bind(this.embedder));
-    return { ...(await this.lists(queryText(q), () => this.embedder.embed([q], 'query'), 'hybrid', depth, undefined, nameTerms)), nameTerms };
+    const nameTerms = this.nameQuery(q);
+    return { ...(await this.lists(queryText(q), this.queryEmbedding(q), 'hybrid', depth, undefined, nameTerms)), nameTerms };
   }
 
   /**
