@@ -30,12 +30,14 @@ import type { EmbedderConfig } from './types';
  * and a BM25 index over it, for hybrid search's name list (search.ts HYBRID.nameCandidates).
  * 8: as 7 without the chunk text: results' code is read from their files at search time and shown
  * only if it still hashes as indexed (source.ts), so the index records its roots (IndexInfo.roots).
+ * 9: as 8, with what a search candidate reads of its row in one column (store.ts#hitRecord) in
+ * place of the symbol, kind and file size columns: LanceDB reads a candidate's columns one by one.
  * An index of another format is rebuilt beside the old one, which keeps
  * serving (queried its own way, its code from its own text column) until the new one is complete;
  * a format-2 or 3 index is queried as format 4 meanwhile (2 and 3 differ only in hex literals, 3 to
- * 8 not in how they are queried: a format-6 index has no name list).
+ * 9 not in how they are queried: a format-6 index has no name list).
  */
-export const INDEX_FORMAT = 8;
+export const INDEX_FORMAT = 9;
 
 export interface IndexInfo {
   /** Directory name inside the store. */

@@ -312,18 +312,22 @@ export class HybridSearch {
   /**
    * The lists a mode takes: BM25, vectors and (hybrid, with the query's name terms) the name list,
    * queried concurrently. The query's vector comes first (the static table's is a lookup): a
-   * hybrid BM25 or name query then reads each candidate's own cosine to it with the row
-   * (completeVectorScores). No vector for a query of no known word: nothing in the vector list.
+   * hybrid search then reads each BM25 and name candidate's own cosine to it with the row
+   * (store.ts#candidates, completeVectorScores). No vector for a query of no known word: nothing
+   * in the vector list.
    */
   private async lists(bm25Text: string, embed: () => Promise<Float32Array[]>, mode: SearchMode, depth: number, where: string | undefined, nameTerms?: NameQuery): Promise<Lists> {
     const query = mode === 'bm25' ? undefined : await queryVector(embed);
     const hybrid = mode === 'hybrid' && query;
-    const [bm25, vector, named] = await Promise.all([
-      mode === 'vector' || !bm25Text ? [] : this.store.textSearch(bm25Text, depth, where, hybrid ? query : undefined),
-      query ? this.store.vectorSearch(query, depth, where) : ([] as StoredHit[]),
-      hybrid && nameTerms?.size ? this.store.nameSearch(nameLookupWords(nameTerms), HYBRID.nameLookup, where, query) : ([] as StoredHit[]),
-    ]);
-    return { bm25, vector, named };
+    return this.store.candidates({
+      text: mode === 'vector' ? undefined : bm25Text || undefined,
+      vector: query,
+      names: hybrid && nameTerms?.size ? nameLookupWords(nameTerms) : undefined,
+      near: hybrid ? query : undefined,
+      depth,
+      nameDepth: HYBRID.nameLookup,
+      where,
+    });
   }
 
   /**

@@ -49,6 +49,30 @@ export interface StoreDiskUsage {
   total: number;
 }
 
+/** What ChunkStore#candidates asks: each list that is given (vector, text, names), `depth` deep. */
+export interface CandidateQuery {
+  /** The vector list's query vector. */
+  vector?: Float32Array;
+  /** The BM25 list's query (the fts field's form: tokens.ts#queryText). */
+  text?: string;
+  /** The name list's words (tokens.ts#nameWords). */
+  names?: string;
+  /** With it, each BM25 and name hit carries its row's cosine distance to this vector. */
+  near?: Float32Array;
+  depth: number;
+  /** The name list's depth (default `depth`). */
+  nameDepth?: number;
+  /** A predicate the rows must meet (filters.ts). */
+  where?: string;
+}
+
+/** The candidate lists of a search, each best first. */
+export interface CandidateLists {
+  bm25: StoredHit[];
+  vector: StoredHit[];
+  named: StoredHit[];
+}
+
 /** A search candidate: a chunk without its text, which is read for the final top-k only (source.ts). */
 export interface StoredHit extends Omit<Chunk, 'text'> {
   root: string;
@@ -87,6 +111,7 @@ const USER_FTS_PARTITION_SIZE = process.env.LANCE_FTS_PARTITION_SIZE;
 const ftsPartitionSize = (rows: number): string => USER_FTS_PARTITION_SIZE ?? (rows > 500_000 ? '128' : '64');
 
 const TABLE = 'chunks';
+/** The columns a candidate of an index of format < 9 reads (format 5–8 add file_size); format 9 reads `hit`. */
 const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'];
 /**
  * The BM25 index's tokenizer. The field is already cut into lower-case, stemmed words without stop
@@ -115,15 +140,13 @@ function schemaFor(dim: number): arrow.Schema {
     utf8('root'),
     utf8('path'),
     utf8('language'),
-    utf8('symbol'),
-    utf8('kind'),
     new arrow.Field('start_line', new arrow.Int32(), false),
     new arrow.Field('end_line', new arrow.Int32(), false),
     utf8('fts', COMPRESSED),
     utf8('names'),
     utf8('text_hash'),
     utf8('file_hash'),
-    new arrow.Field('file_size', new arrow.Int32(), false),
+    utf8('hit'),
     new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
   ]);
 }
@@ -145,7 +168,7 @@ export class ChunkStore {
     private readonly dir: string,
     private table: lancedb.Table,
     readonly dim: number,
-    /** The columns a search candidate reads (an index of format < 5 has no file_size). */
+    /** The columns a search candidate reads: `hit` (format 9), else its fields' own (format < 5 has no file_size). */
     private readonly hitColumns: string[],
     /**
      * The table has the chunk text (an index of format ≤ 7): it serves results' code (texts())
@@ -159,7 +182,8 @@ export class ChunkStore {
     const names = await db.tableNames();
     const table = names.includes(TABLE) ? await db.openTable(TABLE) : await db.createEmptyTable(TABLE, schemaFor(dim), { existOk: true });
     const fields = new Set((await table.schema()).fields.map((f) => f.name));
-    const store = new ChunkStore(db, dir, table, dim, fields.has('file_size') ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS, fields.has('text'));
+    const hitColumns = fields.has('hit') ? ['hit'] : fields.has('file_size') ? [...HIT_COLUMNS, 'file_size'] : HIT_COLUMNS;
+    const store = new ChunkStore(db, dir, table, dim, hitColumns, fields.has('text'));
     await store.readIndices();
     return store;
   }
@@ -211,8 +235,8 @@ export class ChunkStore {
 
   /** Every row's place, name and text hash (benchmarks re-embed the same inputs, their texts read from the files). */
   async chunkSpans(): Promise<(ChunkSpan & { symbol: string })[]> {
-    const rows = await this.table.query().select(['root', 'path', 'symbol', 'start_line', 'end_line', 'text_hash']).toArray();
-    return rows.map((r) => ({ root: r.root, path: r.path, symbol: r.symbol, startLine: Number(r.start_line), endLine: Number(r.end_line), textHash: r.text_hash }));
+    const hits = hitsOf(await this.table.query().withRowId().select(this.hitColumns).toArrow(), undefined);
+    return hits.map((h) => ({ root: h.root, path: h.path, symbol: h.symbol, startLine: h.startLine, endLine: h.endLine, textHash: h.textHash }));
   }
 
   /** Identity of every row (tests and consistency checks). */
@@ -340,51 +364,67 @@ export class ChunkStore {
 
   /** The `limit` rows nearest `vector`, among the rows `where` admits (a predicate: filters.ts). */
   async vectorSearch(vector: Float32Array, limit: number, where?: string): Promise<StoredHit[]> {
-    let query = this.table.vectorSearch(vector).distanceType('cosine').withRowId().select([...this.hitColumns, '_distance']).limit(limit);
-    if (where) query = query.where(where);
-    if (this.vector && this.vector.partitions > 1) query = query.nprobes(vectorProbes(this.vector.partitions, this.vector.quantized));
-    if (this.vector?.quantized) query = query.refineFactor(VECTOR_REFINE);
-    const rows = await query.toArray();
-    return rows.map((r) => toHit(r, r._distance));
+    return (await this.candidates({ vector, depth: limit, where })).vector;
   }
 
   /**
    * The `limit` best BM25 matches, among the rows `where` admits (a predicate: filters.ts). With
-   * `near`, each hit also carries its row's cosine distance to it (`distance`): the vector list's
-   * score for a BM25 candidate outside the vector top k, read in the same query rather than in a
-   * second read by row id after both lists are in (which cost a hybrid search ~3 ms at 215k rows).
+   * `near`, each hit also carries its row's cosine distance to it (`distance`).
    */
   async textSearch(query: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
-    if (!this.ftsReady) {
-      this.ftsReady = (await this.table.listIndices()).some((i) => i.columns.includes('fts'));
-      if (!this.ftsReady) return [];
-    }
-    return this.fullText('fts', query, limit, where, near);
+    return (await this.candidates({ text: query, near, depth: limit, where })).bm25;
   }
 
   /**
    * The `limit` best BM25 matches of name words (tokens.ts#nameWords) in the rows' name field
-   * (their symbols' and file names' words): candidates named like the query whose bodies neither
-   * list ranks. `near` as in textSearch. None in an index of format < 7.
+   * (their symbols' and file names' words). `near` as in textSearch. None in an index of format < 7.
    */
   async nameSearch(words: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
-    if (!this.namesReady) {
-      this.namesReady = (await this.table.listIndices()).some((i) => i.columns.includes('names'));
-      if (!this.namesReady) return [];
-    }
-    return this.fullText('names', words, limit, where, near);
+    return (await this.candidates({ names: words, near, nameDepth: limit, depth: 0, where })).named;
   }
 
-  private async fullText(column: string, query: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
-    const columns = [...this.hitColumns, '_score', ...(near ? ['vector'] : [])];
-    let q = this.table.query().fullTextSearch(query, { columns: column }).withRowId().select(columns).limit(limit);
-    if (where) q = q.where(where);
-    const rows = await q.toArray();
-    return rows.map((r) => {
-      const hit = toHit(r, r._score);
-      if (near) hit.distance = cosineDistance(near, Float32Array.from(r.vector as ArrayLike<number>));
-      return hit;
-    });
+  /**
+   * A search's candidate lists, asked concurrently: the vector list (`vector`), the BM25 list
+   * (`text`) and the name list (`names`: the name field's BM25 index, for candidates named like
+   * the query whose bodies neither other list ranks). With `near`, each BM25 and name hit carries
+   * its row's cosine distance to it (`distance`), read with the row: the vector list's score for
+   * a candidate outside its own top k.
+   *
+   * Each query reads its candidates' columns itself. Asking for row ids only and reading the
+   * ~120 distinct candidates by id afterwards, once for all lists, measured slower (215k rows:
+   * p50 16.3 against 14.6 ms): the read by id costs ~6 ms. What a candidate's columns cost is their
+   * number, not their bytes: hence the one `hit` column (format 9, hitRecord).
+   */
+  async candidates(ask: CandidateQuery): Promise<CandidateLists> {
+    const columns = (score: string, near: boolean) => [...this.hitColumns, score, ...(near ? ['vector'] : [])];
+    const fullText = async (field: 'fts' | 'names', query: string, limit: number): Promise<StoredHit[]> => {
+      if (!(await this.hasFullText(field))) return [];
+      let q = this.table.query().fullTextSearch(query, { columns: field }).withRowId().select(columns('_score', !!ask.near)).limit(limit);
+      if (ask.where) q = q.where(ask.where);
+      return hitsOf(await q.toArrow(), '_score', ask.near);
+    };
+    const vectors = async (vector: Float32Array): Promise<StoredHit[]> => {
+      let q = this.table.vectorSearch(vector).distanceType('cosine').withRowId().select(columns('_distance', false)).limit(ask.depth);
+      if (ask.where) q = q.where(ask.where);
+      if (this.vector && this.vector.partitions > 1) q = q.nprobes(vectorProbes(this.vector.partitions, this.vector.quantized));
+      if (this.vector?.quantized) q = q.refineFactor(VECTOR_REFINE);
+      return hitsOf(await q.toArrow(), '_distance');
+    };
+    const [bm25, vector, named] = await Promise.all([
+      ask.text ? fullText('fts', ask.text, ask.depth) : [],
+      ask.vector ? vectors(ask.vector) : [],
+      ask.names ? fullText('names', ask.names, ask.nameDepth ?? ask.depth) : [],
+    ]);
+    return { bm25, vector, named };
+  }
+
+  /** Whether the BM25 index of this field is built (looked up again until it is). */
+  private async hasFullText(column: 'fts' | 'names'): Promise<boolean> {
+    if (column === 'fts' ? this.ftsReady : this.namesReady) return true;
+    const ready = (await this.table.listIndices()).some((i) => i.columns.includes(column));
+    if (column === 'fts') this.ftsReady = ready;
+    else this.namesReady = ready;
+    return ready;
   }
 
   /**
@@ -430,20 +470,10 @@ export class ChunkStore {
       .query()
       .where(`root = ${sqlString(root)} AND path = ${sqlString(path)} AND start_line <= ${Math.trunc(endLine)} AND end_line >= ${Math.trunc(startLine)}`)
       .withRowId()
-      .select(['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'])
-      .toArray();
-    return rows
-      .map((r) => ({
-        root: r.root,
-        path: r.path,
-        language: r.language,
-        symbol: r.symbol,
-        kind: r.kind as ChunkKind,
-        startLine: Number(r.start_line),
-        endLine: Number(r.end_line),
-        textHash: r.text_hash,
-        rowId: BigInt(r._rowid),
-      }))
+      .select(this.hitColumns)
+      .toArrow();
+    return hitsOf(rows, undefined)
+      .map((h) => ({ root: h.root, path: h.path, language: h.language, symbol: h.symbol, kind: h.kind, startLine: h.startLine, endLine: h.endLine, textHash: h.textHash, rowId: h.rowId }))
       .sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
   }
 
@@ -487,15 +517,13 @@ export class ChunkStore {
       root: str((r) => r.root),
       path: str((r) => r.path),
       language: str((r) => r.language),
-      symbol: str((r) => r.symbol),
-      kind: str((r) => r.kind),
       start_line: int((r) => r.startLine),
       end_line: int((r) => r.endLine),
       fts: str((r) => r.fts),
       names: str((r) => r.names),
       text_hash: str((r) => r.textHash),
       file_hash: str((r) => r.fileHash),
-      file_size: int((r) => Math.min(r.fileSize, 0x7fffffff)),
+      hit: str(hitRecord),
       vector: arrow.makeVector(vectorData),
     };
     const data = arrow.makeData({
@@ -542,18 +570,69 @@ export function vectorProbes(partitions: number, quantized: boolean): number {
 /** Candidates of the quantized index re-ranked on their stored vectors: refineFactor × limit (10 found no more than 4). */
 const VECTOR_REFINE = 4;
 
-function toHit(r: Record<string, unknown>, raw: unknown): StoredHit {
-  return {
-    root: r.root as string,
-    path: r.path as string,
-    language: r.language as string,
-    symbol: r.symbol as string,
-    kind: r.kind as ChunkKind,
-    startLine: Number(r.start_line),
-    endLine: Number(r.end_line),
-    raw: Number(raw),
-    rowId: BigInt(r._rowid as bigint | number),
-    textHash: r.text_hash as string,
-    fileSize: Number(r.file_size ?? 0),
-  };
+/**
+ * A candidate query's hits, read column by column from its Arrow result. As row objects
+ * (toArray()) every field went through Arrow's struct-row proxy and every vector element by
+ * element: ~4 ms of a 19 ms hybrid search over 215k rows. `raw`: the score column; with `near`,
+ * each hit's cosine distance to it (the result must have the vector column).
+ */
+function hitsOf(table: arrow.Table, raw: string | undefined, near?: Float32Array): StoredHit[] {
+  const hits: StoredHit[] = [];
+  for (const batch of table.batches) {
+    const column = (name: string) => batch.getChild(name)?.toArray() as ArrayLike<unknown> | undefined;
+    const rowId = column('_rowid') as ArrayLike<number | bigint>;
+    const score = raw === undefined ? undefined : (column(raw) as ArrayLike<number>);
+    const vectors = near ? vectorValues(batch.getChild('vector')?.data[0], near.length) : undefined;
+    const fields = hitFields(batch, column);
+    for (let i = 0; i < batch.numRows; i++) {
+      const hit: StoredHit = { ...fields(i), raw: score ? Number(score[i]) : 0, rowId: BigInt(rowId[i]) };
+      if (vectors) hit.distance = cosineDistance(near!, vectors.subarray(i * near!.length, (i + 1) * near!.length));
+      hits.push(hit);
+    }
+  }
+  return hits;
+}
+
+type HitFields = Omit<StoredHit, 'raw' | 'rowId' | 'distance'>;
+
+/**
+ * What a search candidate reads of its row, in one column (format 9): a JSON array of its root,
+ * path, language, symbol, kind, lines, text hash and file size. The fields keep their own
+ * columns too where predicates use them (root, path, language, lines, text hash).
+ */
+export function hitRecord(r: ChunkRow): string {
+  return JSON.stringify([r.root, r.path, r.language, r.symbol, r.kind, r.startLine, r.endLine, r.textHash, Math.min(r.fileSize, 0x7fffffff)]);
+}
+
+/** Row i's candidate fields of a batch: from its `hit` column (format 9) or from their own columns. */
+function hitFields(batch: arrow.RecordBatch, column: (name: string) => ArrayLike<unknown> | undefined): (i: number) => HitFields {
+  const record = column('hit') as ArrayLike<string> | undefined;
+  if (record) {
+    return (i) => {
+      const [root, path, language, symbol, kind, startLine, endLine, textHash, fileSize] = JSON.parse(record[i]) as [string, string, string, string, ChunkKind, number, number, string, number];
+      return { root, path, language, symbol, kind, startLine, endLine, textHash, fileSize };
+    };
+  }
+  const [root, path, language, symbol, kind, textHash] = ['root', 'path', 'language', 'symbol', 'kind', 'text_hash'].map((n) => column(n) as ArrayLike<string>);
+  const [startLine, endLine] = ['start_line', 'end_line'].map((n) => column(n) as ArrayLike<number>);
+  const fileSize = column('file_size') as ArrayLike<number> | undefined;
+  return (i) => ({
+    root: root[i],
+    path: path[i],
+    language: language[i],
+    symbol: symbol[i],
+    kind: kind[i] as ChunkKind,
+    startLine: Number(startLine[i]),
+    endLine: Number(endLine[i]),
+    textHash: textHash[i],
+    fileSize: Number(fileSize?.[i] ?? 0),
+  });
+}
+
+/** The values of a batch's vector column, end to end (rows × dim). */
+function vectorValues(data: arrow.Data | undefined, dim: number): Float32Array {
+  const child = data?.children[0];
+  const values = child?.values as Float32Array | undefined;
+  if (!data || !values || data.offset !== 0 || child!.offset !== 0 || values.length < data.length * dim) throw new Error('semindex: unexpected layout of the vector column in a query result');
+  return values;
 }

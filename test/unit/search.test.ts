@@ -6,7 +6,7 @@ import { Indexer } from '../../src/indexer/indexer';
 import { IndexReader } from '../../src/indexer/reader';
 import { HybridSearch, collapseCopies, fuse, nameMatch, nameQuery } from '../../src/indexer/search';
 import type { Embedder } from '../../src/indexer/types';
-import { ChunkStore, type StoredHit } from '../../src/indexer/store';
+import { type CandidateLists, type CandidateQuery, ChunkStore, type StoredHit } from '../../src/indexer/store';
 import { tempDir, writeTree } from './helpers';
 
 const hit = (path: string, over: Partial<StoredHit> = {}): StoredHit => ({
@@ -101,9 +101,10 @@ describe('search: fusion, name match, copies', function () {
     const asked: boolean[] = [];
     const store = {
       // Asked for distances, the BM25 query gives a its row's own (b's row has no vector score: moved).
-      textSearch: async (_q: string, _k: number, _w: string | undefined, near?: Float32Array) => (asked.push(!!near), near ? [{ ...a, distance: 0.15 }, b] : [a, b]),
-      vectorSearch: async () => [c],
-      nameSearch: async () => [],
+      candidates: async (ask: CandidateQuery): Promise<CandidateLists> => {
+        if (ask.text) asked.push(!!ask.near);
+        return { bm25: ask.text ? (ask.near ? [{ ...a, distance: 0.15 }, b] : [a, b]) : [], vector: ask.vector ? [c] : [], named: [] };
+      },
     };
     const source = { texts: async (hs: readonly unknown[]) => hs.map(() => ({ text: '' })) };
     const embedder = { id: 'static:test', dim: 2, embed: async () => [Float32Array.from([1, 0])] } as unknown as Embedder;
@@ -123,9 +124,10 @@ describe('search: fusion, name match, copies', function () {
     const unnamed = hit('other.js', { symbol: 'other', raw: 2, rowId: 3n, distance: 0.1 });
     const asked: string[] = [];
     const store = {
-      textSearch: async () => [body],
-      vectorSearch: async () => [hit('v.js', { symbol: 'v', raw: 0.4, rowId: 4n })],
-      nameSearch: async (words: string) => (asked.push(words), [unnamed, named]),
+      candidates: async (ask: CandidateQuery): Promise<CandidateLists> => {
+        if (ask.names) asked.push(ask.names);
+        return { bm25: ask.text ? [body] : [], vector: ask.vector ? [hit('v.js', { symbol: 'v', raw: 0.4, rowId: 4n })] : [], named: ask.names ? [unnamed, named] : [] };
+      },
     };
     const source = { texts: async (hs: readonly unknown[]) => hs.map(() => ({ text: '' })) };
     const embedder = { id: 'static:test', dim: 2, embed: async () => [Float32Array.from([1, 0])] } as unknown as Embedder;

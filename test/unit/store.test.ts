@@ -53,6 +53,13 @@ describe('store: the chunks table at scale', function () {
       const own = cosineDistance(query, all.vectors.subarray(4567 * dim, 4568 * dim));
       assert.ok(own > 0.01 && Math.abs(near[0].distance! - own) < 1e-6, `the row's own cosine distance, read with the BM25 query: ${near[0].distance} against ${own}`);
       assert.equal(bm25[0].textHash, 'h4567');
+      // Format 9: a candidate's fields come from its one `hit` column, in every read of them.
+      assert.deepEqual(
+        { ...bm25[0], raw: 0, rowId: 0n },
+        { root: '', path: 'f7.c', language: 'c', symbol: 'fn4567', kind: 'function', startLine: 4568, endLine: 4568, textHash: 'h4567', fileSize: 100, raw: 0, rowId: 0n },
+      );
+      const inFile = await store.chunksIn('', 'f7.c', 4568, 4568);
+      assert.deepEqual(inFile.map((c) => [c.symbol, c.kind, c.startLine, c.rowId]), [['fn4567', 'function', 4568, bm25[0].rowId]]);
       // Format 7 keeps no chunk text: the code is read from the files (source.ts).
       assert.equal(store.holdsText, false);
     } finally {
