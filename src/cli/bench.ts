@@ -21,6 +21,7 @@ import { ChunkStore } from '../indexer/store';
 import { SourceFiles } from '../indexer/source';
 import type { SearchMode } from '../indexer/search';
 import { type FileTask, type WorkerConfig, sha1 } from '../indexer/worker';
+import { ALLOCATOR_ENV, rerunWithAllocatorSettings } from './allocator';
 
 const { values } = parseArgs({
   options: {
@@ -56,6 +57,12 @@ const round = (x: number, d = 1) => Number(x.toFixed(d));
 
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
+
+/** The glibc malloc settings this process runs with (allocator.ts), as the JSON and the log give them. */
+function allocatorText(): string {
+  const set = Object.keys(ALLOCATOR_ENV).filter((k) => process.env[k] !== undefined);
+  return set.length ? set.map((k) => `${k}=${process.env[k]}`).join(' ') : 'glibc defaults';
+}
 
 function tempStore(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'semindex-bench-'));
@@ -202,7 +209,7 @@ function pickUpdateFile(files: { abs: string; size: number }[]): string {
 }
 
 async function main() {
-  log(`corpus ${corpus}, ${workers} worker(s), embedder ${embedder.kind}`);
+  log(`corpus ${corpus}, ${workers} worker(s), embedder ${embedder.kind}; malloc ${allocatorText()}`);
   const scanned = await scan(roots);
   const tasks: FileTask[] = scanned.files.map((f) => ({ root: '', path: f.path, abs: f.abs }));
   log(`${tasks.length} files (${scanned.skipped.length} skipped by the scan)`);
@@ -307,6 +314,7 @@ async function main() {
     corpus,
     files: cold.summary.indexed,
     workers,
+    malloc: allocatorText(),
     embedder: cold.summary.embedder,
     parseOnlyFilesPerSec: round(parseRate),
     parseOnlyRuns: [round(parseBefore), round(parseAfter)],
@@ -350,7 +358,10 @@ async function main() {
   console.log(JSON.stringify(result));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Measured under the allocator settings the CLI's indexing runs with (allocator.ts).
+rerunWithAllocatorSettings()
+  .then((code) => (code === undefined ? main() : process.exit(code)))
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });

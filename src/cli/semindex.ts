@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Chunker } from '../indexer/chunk';
+import { rerunWithAllocatorSettings } from './allocator';
 import { type EvalQuery, type ResultSpan, type Score, findCandidates, pickCandidates, scoreRuns, writeEvalSet } from '../indexer/evalset';
 import { SemindexError } from '../indexer/errors';
 import { Indexer, type Progress } from '../indexer/indexer';
@@ -438,7 +439,12 @@ function evalTable(modes: Record<SearchMode, Score>, queries: readonly EvalQuery
   return rows.map((r) => r.map((cell, i) => (i ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
-main(process.argv.slice(2)).then(
+// The commands that index run under the allocator settings of allocator.ts.
+const LONG_RUNNING = new Set(['index', 'eval']);
+const argv = process.argv.slice(2);
+(LONG_RUNNING.has(argv[0]) ? rerunWithAllocatorSettings() : Promise.resolve(undefined)).then(
+  (code) => (code === undefined ? main(argv) : code),
+).then(
   (code) => process.exit(code),
   (err) => {
     if (SemindexError.is(err, 'USAGE') || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
