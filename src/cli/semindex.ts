@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Chunker } from '../indexer/chunk';
-import { rerunWithAllocatorSettings } from './allocator';
 import { type EvalQuery, type ResultSpan, type Score, findCandidates, pickCandidates, scoreRuns, writeEvalSet } from '../indexer/evalset';
 import { SemindexError } from '../indexer/errors';
 import { Indexer, type Progress } from '../indexer/indexer';
@@ -15,6 +14,7 @@ import { resources } from '../indexer/resources';
 import type { ExcludedCounts } from '../indexer/scan';
 import { STALE_TEXT, type SearchMode, type SearchResult, resultRecord } from '../indexer/search';
 import type { EmbedderConfig } from '../indexer/types';
+import { rerunWithAllocatorSettings } from './allocator';
 
 const USAGE = `usage:
   semindex index <root> [<root>…] --store <dir> [--workers N] [--embedder static|transformers] [--model <dir>]

@@ -74,7 +74,7 @@ export function chunkTexts(store: ChunkStore, roots: readonly Root[]): ChunkText
 export interface Lists {
   bm25: StoredHit[];
   vector: StoredHit[];
-  /** The name list's (store.ts#nameSearch), before bestNamed picks from it. */
+  /** The name list's (store.ts#candidates `names`), before bestNamed picks from it. */
   named: StoredHit[];
   nameTerms?: NameQuery;
 }
@@ -134,7 +134,7 @@ export const HYBRID = {
    */
   nameEvidence: 4,
   /**
-   * Candidates taken from the name list (store.ts#nameSearch: BM25 over the rows' name words, the
+   * Candidates taken from the name list (store.ts#candidates `names`: BM25 over the rows' name words, the
    * best nameLookup of them kept by nameMatch): code named like the query that neither list
    * ranked, such as lodash's `baseHas` for "the base implementation of `_.has`", whose body
    * shares no word with it. They join the vector list with their own cosine. Measured over the
@@ -414,7 +414,7 @@ async function queryVector(embed: () => Promise<Float32Array[]>): Promise<Float3
 
 /**
  * The vector list's scores for the BM25 candidates outside its top `depth` (their rows' own
- * distances, read with the BM25 query: store.ts#textSearch `near`), so that fusion adds both
+ * distances, read with the BM25 query: store.ts#candidates `near`), so that fusion adds both
  * scores for every candidate: a function first for BM25 but 60th for the vectors had no vector
  * score at all and fell behind vector-only hits. Measured over the dev sets: hybrid R@10 lodash
  * 0.843 → 0.854, moby 0.695 → 0.710, Django 0.705 → 0.715, MRR@10 ≥ as before. The name list's

@@ -84,7 +84,7 @@ export interface StoredHit extends Omit<Chunk, 'text'> {
   textHash: string;
   /** Its file's size in bytes (0 in an index of format < 5, which does not store it). */
   fileSize: number;
-  /** Cosine distance of its vector to the query's, when the BM25 query was asked for it (textSearch's `near`). */
+  /** Cosine distance of its vector to the query's, when the BM25 or name query was asked for it (CandidateQuery `near`). */
   distance?: number;
 }
 
@@ -215,8 +215,12 @@ export class ChunkStore {
     const found = new Map<string, Float32Array>();
     for (let i = 0; i < hashes.length; i += 500) {
       const list = hashes.slice(i, i + 500).map(sqlString).join(',');
-      const rows = await this.table.query().where(`text_hash IN (${list})`).select(['text_hash', 'vector']).toArray();
-      for (const r of rows) found.set(r.text_hash, Float32Array.from(r.vector as ArrayLike<number>));
+      const rows = await this.table.query().where(`text_hash IN (${list})`).select(['text_hash', 'vector']).toArrow();
+      for (const batch of rows.batches) {
+        const hashes = batch.getChild('text_hash')!.toArray() as string[];
+        const vectors = vectorValues(batch.getChild('vector')?.data[0], this.dim);
+        hashes.forEach((h, i) => found.set(h, vectors.slice(i * this.dim, (i + 1) * this.dim)));
+      }
     }
     return found;
   }
@@ -360,27 +364,6 @@ export class ChunkStore {
     await this.ensureVectorIndex();
     // Old versions are kept for a minute so that a search running in another process finishes.
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-  }
-
-  /** The `limit` rows nearest `vector`, among the rows `where` admits (a predicate: filters.ts). */
-  async vectorSearch(vector: Float32Array, limit: number, where?: string): Promise<StoredHit[]> {
-    return (await this.candidates({ vector, depth: limit, where })).vector;
-  }
-
-  /**
-   * The `limit` best BM25 matches, among the rows `where` admits (a predicate: filters.ts). With
-   * `near`, each hit also carries its row's cosine distance to it (`distance`).
-   */
-  async textSearch(query: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
-    return (await this.candidates({ text: query, near, depth: limit, where })).bm25;
-  }
-
-  /**
-   * The `limit` best BM25 matches of name words (tokens.ts#nameWords) in the rows' name field
-   * (their symbols' and file names' words). `near` as in textSearch. None in an index of format < 7.
-   */
-  async nameSearch(words: string, limit: number, where?: string, near?: Float32Array): Promise<StoredHit[]> {
-    return (await this.candidates({ names: words, near, nameDepth: limit, depth: 0, where })).named;
   }
 
   /**

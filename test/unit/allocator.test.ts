@@ -25,10 +25,15 @@ describe('allocator: the heavy CLI commands under fewer malloc arenas', function
     );
   });
 
+  /** This environment without any allocator setting of its own. */
+  const cleanEnv = () => {
+    const env = { ...process.env };
+    for (const k of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'SEMINDEX_ALLOCATOR']) delete env[k];
+    return env;
+  };
+
   const cli = (args: string[], env: Record<string, string> = {}) => {
-    const clean = { ...process.env };
-    for (const k of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'SEMINDEX_ALLOCATOR']) delete clean[k];
-    const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { env: { ...clean, ...env }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--require', preload, CLI, ...args], { env: { ...cleanEnv(), ...env }, encoding: 'utf8' });
     const processes = r.stderr.split('\n').flatMap((l) => (l.startsWith('malloc ') ? [JSON.parse(l.slice(7)) as (string | null)[]] : []));
     return { status: r.status, processes, stdout: r.stdout };
   };
@@ -65,9 +70,7 @@ describe('allocator: the heavy CLI commands under fewer malloc arenas', function
       fs.mkdirSync(sub, { recursive: true });
       fs.writeFileSync(path.join(sub, `f${i}.js`), `/** Adds ${i}. */\nfunction add${i}(a, b) {\n  return a + b + ${i};\n}\n\nfunction sub${i}(a) {\n  return a - ${i};\n}\n`);
     }
-    const clean = { ...process.env };
-    for (const k of ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'SEMINDEX_ALLOCATOR']) delete clean[k];
-    const parent = spawn(process.execPath, ['--require', preload, CLI, 'index', tree, '--store', path.join(dir, 'killed')], { env: clean, stdio: ['ignore', 'ignore', 'pipe'] });
+    const parent = spawn(process.execPath, ['--require', preload, CLI, 'index', tree, '--store', path.join(dir, 'killed')], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     const pids: number[] = [];
     await new Promise<void>((resolve) => {
       let text = '';

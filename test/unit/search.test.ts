@@ -193,7 +193,7 @@ describe('search: fusion, name match, copies', function () {
     db.close();
     const store = await ChunkStore.open(dir, dim);
     try {
-      const hits = await store.vectorSearch(Float32Array.from([1, 0, 0, 0]), 5);
+      const { vector: hits } = await store.candidates({ vector: Float32Array.from([1, 0, 0, 0]), depth: 5 });
       assert.equal(hits.length, 2);
       assert.deepEqual(hits.map((h) => h.fileSize), [0, 0]);
       assert.equal(collapseCopies(hits.map((h) => ({ hit: h, score: 1 }))).length, 1, 'same text hash: one result');

@@ -37,19 +37,19 @@ describe('store: the chunks table at scale', function () {
       // IVF-RQ holds a bit per dimension, not a second copy of the vectors.
       assert.ok(disk.vectorIndex < 60_000 * dim * 4 * 0.5, `vector index ${disk.vectorIndex} bytes`);
       const query = all.vectors.slice(123 * dim, 124 * dim);
-      const hits = await store.vectorSearch(query, 10);
+      const { vector: hits } = await store.candidates({ vector: query, depth: 10 });
       assert.equal(hits.length, 10);
       assert.ok(hits.some((h) => h.symbol === 'fn123'), 'the row itself is found');
       for (const h of hits) {
         const exact = cosineDistance(query, all.vectors.subarray(Number(h.symbol.slice(2)) * dim, (Number(h.symbol.slice(2)) + 1) * dim));
         assert.ok(Math.abs(h.raw - exact) < 1e-4, `${h.symbol}: ${h.raw} against ${exact}`);
       }
-      const byName = await store.nameSearch('fn4567', 5);
+      const { named: byName } = await store.candidates({ names: 'fn4567', depth: 5 });
       assert.equal(byName[0]?.symbol, 'fn4567', 'the name field has its own BM25 index');
-      const bm25 = await store.textSearch('fn4567', 5);
+      const { bm25 } = await store.candidates({ text: 'fn4567', depth: 5 });
       assert.equal(bm25[0]?.symbol, 'fn4567');
       assert.equal(bm25[0].distance, undefined, 'no distances unless asked');
-      const near = await store.textSearch('fn4567', 5, undefined, query);
+      const { bm25: near } = await store.candidates({ text: 'fn4567', near: query, depth: 5 });
       const own = cosineDistance(query, all.vectors.subarray(4567 * dim, 4568 * dim));
       assert.ok(own > 0.01 && Math.abs(near[0].distance! - own) < 1e-6, `the row's own cosine distance, read with the BM25 query: ${near[0].distance} against ${own}`);
       assert.equal(bm25[0].textHash, 'h4567');
