@@ -92,6 +92,10 @@ export class StoreLayout {
   get lockFile(): string {
     return path.join(this.dir, 'lock');
   }
+  /** Where open readers register (readers.ts). */
+  get readersDir(): string {
+    return path.join(this.dir, 'readers');
+  }
   private get manifestFile(): string {
     return path.join(this.dir, 'store.json');
   }
@@ -235,14 +239,14 @@ export class StoreLayout {
   }
 
   /**
-   * Deletes everything in the store folder but the lock (Rebuild Index) — asynchronously: a store
-   * is gigabytes of files. The caller holds the lock.
+   * Deletes everything in the store folder but the lock and the readers' registrations (Rebuild
+   * Index) — asynchronously: a store is gigabytes of files. The caller holds the lock.
    */
   async clear(): Promise<void> {
     await fs.promises.mkdir(this.dir, { recursive: true });
-    const lockName = path.basename(this.lockFile);
+    const keep = new Set([path.basename(this.lockFile), path.basename(this.readersDir)]);
     for (const entry of await fs.promises.readdir(this.dir)) {
-      if (entry !== lockName) await fs.promises.rm(path.join(this.dir, entry), { recursive: true, force: true });
+      if (!keep.has(entry)) await fs.promises.rm(path.join(this.dir, entry), { recursive: true, force: true });
     }
   }
 

@@ -14,10 +14,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type LockHolder, SemindexError } from './errors';
 
-interface LockBody extends LockHolder {
-  token: string;
-  /** `<boot id>:<start time in clock ticks>` of the holder's process (Linux); absent elsewhere and in locks of earlier versions. */
+/** A process as a file left for other processes names it (the lock's holder, a registered reader: readers.ts). */
+export interface ProcessRecord {
+  pid: number;
+  host: string;
+  /** `<boot id>:<start time in clock ticks>` of the process (Linux); absent elsewhere and in locks of earlier versions. */
   proc?: string;
+}
+
+/** This process, as a ProcessRecord. */
+export const processRecord = (): ProcessRecord => ({ pid: process.pid, host: os.hostname(), ...procIdentity(process.pid) });
+
+interface LockBody extends LockHolder, ProcessRecord {
+  token: string;
 }
 
 /** SemindexError 'BUSY', naming the holder. */
@@ -70,7 +79,7 @@ export class StoreLock {
    */
   static async acquire(file: string, owner: string, opts: LockOptions = {}): Promise<StoreLock> {
     const leaseMs = opts.leaseMs ?? LEASE_MS;
-    const body: LockBody = { pid: process.pid, host: os.hostname(), token: crypto.randomUUID(), owner, expires: Date.now() + leaseMs, ...procIdentity(process.pid) };
+    const body: LockBody = { ...processRecord(), token: crypto.randomUUID(), owner, expires: Date.now() + leaseMs };
     const started = Date.now();
     const deadline = started + (opts.waitMs ?? 0);
     let how: LockTaken['how'] = 'free';
@@ -225,20 +234,28 @@ function readLock(file: string): LockBody | undefined {
   }
 }
 
+/** A lock of another host: only its lease tells. */
 function isAlive(holder: LockBody): boolean {
-  if (!(holder.expires > Date.now())) return false;
-  if (holder.host !== os.hostname()) return true; // another machine: only its lease tells
-  // Our own pid: alive only if this process holds that very lock (else a former process had our pid).
-  if (holder.pid === process.pid) return heldHere.has(holder.token);
+  return holder.expires > Date.now() && processLives(holder, heldHere.has(holder.token));
+}
+
+/**
+ * Whether the process a record names still runs (on another host: assumed so). `ours`: whether
+ * this process wrote the record — a record naming our pid that we did not write is a former
+ * process's (a container restart reuses pids, our own included).
+ */
+export function processLives(record: ProcessRecord, ours: boolean): boolean {
+  if (record.host !== os.hostname()) return true;
+  if (record.pid === process.pid) return ours;
   try {
-    process.kill(holder.pid, 0);
+    process.kill(record.pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (isZombie(holder.pid)) return false;
-  // The pid is taken, but by the process that wrote the lock? (A lock of an earlier version has no identity: trust the pid.)
-  const now = procIdentity(holder.pid).proc;
-  return !holder.proc || !now || holder.proc === now;
+  if (isZombie(record.pid)) return false;
+  // The pid is taken, but by the process that wrote the record? (A lock of an earlier version has no identity: trust the pid.)
+  const now = procIdentity(record.pid).proc;
+  return !record.proc || !now || record.proc === now;
 }
 
 /** This boot's id and the process's start time, which together tell a reused pid from its first owner (Linux). */

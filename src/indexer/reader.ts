@@ -6,6 +6,7 @@ import { SemindexError } from './errors';
 import { createEmbedder } from './embed';
 import { type IndexInfo, StoreLayout, indexFormat } from './layout';
 import { StoreLock } from './lock';
+import { ReaderRegistry } from './readers';
 import type { ExcludedCounts } from './scan';
 import type { Root } from './scan';
 import { HybridSearch, type IndexedSpan, type SearchOptions, type SearchResult, type SimilarTarget, chunkTexts } from './search';
@@ -60,6 +61,8 @@ export class IndexReader {
     private readonly store: ChunkStore,
     /** The folders the caller gave, if any (otherwise the index's own: IndexInfo.roots). */
     private readonly roots: readonly Root[] | undefined,
+    /** Ends this reader's registration (readers.ts). */
+    private readonly unregister: () => void,
   ) {
     this.source = chunkTexts(store, roots ?? _info.roots ?? []);
   }
@@ -85,8 +88,15 @@ export class IndexReader {
     if (embedder.id !== info.embedderId) {
       throw new SemindexError('MODEL', `the index was built with ${info.embedderId} but that embedder now loads as ${embedder.id}; re-index`);
     }
-    const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
-    return new IndexReader(layout, info, embedder, store, opts.roots);
+    // Registered before the table opens: a writer that sees no reader knows that any later one opens its latest version.
+    const unregister = new ReaderRegistry(layout.readersDir).register();
+    try {
+      const store = await ChunkStore.open(layout.lanceDir(info), info.dim);
+      return new IndexReader(layout, info, embedder, store, opts.roots, unregister);
+    } catch (err) {
+      unregister();
+      throw err;
+    }
   }
 
   async search(query: string, opts?: SearchOptions): Promise<SearchResult[]> {
@@ -191,6 +201,7 @@ export class IndexReader {
 
   close(): void {
     this.store.close();
+    this.unregister();
   }
 }
 

@@ -111,6 +111,8 @@ const USER_FTS_PARTITION_SIZE = process.env.LANCE_FTS_PARTITION_SIZE;
 const ftsPartitionSize = (rows: number): string => USER_FTS_PARTITION_SIZE ?? (rows > 500_000 ? '128' : '64');
 
 const TABLE = 'chunks';
+/** How long versions replaced by a compaction stay for readers of other processes (unless none is open: pruneOlderVersions). */
+const PRUNE_GRACE_MS = 60_000;
 /** The columns a candidate of an index of format < 9 reads (format 5–8 add file_size); format 9 reads `hit`. */
 const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'];
 /**
@@ -276,21 +278,53 @@ export class ChunkStore {
    * get vector results only, as before the first index exists.
    * Compaction matters for search: 48 fragments of ~4k rows made hybrid search ~1.6× slower.
    */
-  async reindex(): Promise<void> {
+  async reindex(opts: { pruneAtOnce?: () => boolean } = {}): Promise<void> {
     if ((await this.table.countRows()) === 0) return;
     for (const index of await this.table.listIndices()) await this.table.dropIndex(index.name);
     this.ftsReady = false;
     this.namesReady = false;
     this.vector = undefined;
     // Old versions are kept for a minute so that a search running in another process finishes.
-    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - PRUNE_GRACE_MS) });
+    this.readsOfOlderVersions = [...this.reads];
     await this.ensureFtsIndex();
-    await this.ensureVectorIndex();
     // The versions from before the compaction (the small fragments, the dropped indices) stay for
-    // that minute too, until the next fold prunes them: pruning them at once, as measured, halves
-    // a kernel store as left, but a reader in another process (the CLI, the MCP server, another
-    // window) may be serving one of them — the chaos test's searches failed with "Not found" on
-    // a pruned data file.
+    // that minute too, until the next fold prunes them: a reader in another process (the CLI, the
+    // MCP server, another window) may be serving one of them — the chaos test's searches failed
+    // with "Not found" on a pruned data file. With no such reader (`pruneAtOnce`) they go now:
+    // before the vector index is built, because pruning is an optimize(), and an optimize writes
+    // the vector index anew and leaves the former one behind (pruneOlderVersions).
+    if (opts.pruneAtOnce?.()) await this.pruneOlderVersions();
+    await this.ensureVectorIndex();
+  }
+
+  /**
+   * Removes the versions before the latest now, rather than after their minute: for a writer that
+   * knows no reader of another process is open (readers.ts). This process's own searches that
+   * began on one of them (before the last compaction) are waited for. Over the whole kernel the
+   * versions a bulk run leaves are ~430 MB.
+   *
+   * Also removes files no version refers to (deleteUnverified), which LanceDB otherwise keeps a
+   * week in case a writer is about to commit them (a killed run's, say). Only for a writer with
+   * nothing else writing meanwhile — not beside a fold or an add. LanceDB's optimize() prunes
+   * before it brings the indices up to date, and writes the vector index anew even with no new
+   * rows: the former one (58 MB over the kernel) stays until the next prune.
+   */
+  async pruneOlderVersions(): Promise<void> {
+    await Promise.allSettled(this.readsOfOlderVersions);
+    this.readsOfOlderVersions = [];
+    await this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: true });
+  }
+
+  /** Searches of this process running now (candidates, texts, chunksIn): pruneOlderVersions waits for those that began before a compaction. */
+  private readonly reads = new Set<Promise<unknown>>();
+  private readsOfOlderVersions: Promise<unknown>[] = [];
+
+  private reading<T>(read: Promise<T>): Promise<T> {
+    this.reads.add(read);
+    const done = () => this.reads.delete(read);
+    read.then(done, done);
+    return read;
   }
 
   private async readIndices(): Promise<void> {
@@ -363,7 +397,8 @@ export class ChunkStore {
     await this.ensureFtsIndex();
     await this.ensureVectorIndex();
     // Old versions are kept for a minute so that a search running in another process finishes.
-    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - PRUNE_GRACE_MS) });
+    this.readsOfOlderVersions = [...this.reads];
   }
 
   /**
@@ -378,7 +413,11 @@ export class ChunkStore {
    * p50 16.3 against 14.6 ms): the read by id costs ~6 ms. What a candidate's columns cost is their
    * number, not their bytes: hence the one `hit` column (format 9, hitRecord).
    */
-  async candidates(ask: CandidateQuery): Promise<CandidateLists> {
+  candidates(ask: CandidateQuery): Promise<CandidateLists> {
+    return this.reading(this.candidateLists(ask));
+  }
+
+  private async candidateLists(ask: CandidateQuery): Promise<CandidateLists> {
     const columns = (score: string, near: boolean) => [...this.hitColumns, score, ...(near ? ['vector'] : [])];
     const fullText = async (field: 'fts' | 'names', query: string, limit: number): Promise<StoredHit[]> => {
       if (!(await this.hasFullText(field))) return [];
@@ -417,7 +456,11 @@ export class ChunkStore {
    * query (a compaction in between) is looked up by its path and line instead, and one that is
    * gone (its file indexed again since) is `changed`.
    */
-  async texts(spans: readonly ChunkSpan[]): Promise<ChunkText[]> {
+  texts(spans: readonly ChunkSpan[]): Promise<ChunkText[]> {
+    return this.reading(this.storedTexts(spans));
+  }
+
+  private async storedTexts(spans: readonly ChunkSpan[]): Promise<ChunkText[]> {
     if (!this.holdsText) throw new Error('semindex: this index keeps no chunk text; read it from the files (source.ts)');
     const byId = new Map<bigint, { path: string; start_line: number; text: string }>();
     const ids = spans.flatMap((s) => (s.rowId === undefined ? [] : [s.rowId]));
@@ -449,12 +492,12 @@ export class ChunkStore {
    * single-root index.
    */
   async chunksIn(root: string, path: string, startLine: number, endLine: number): Promise<IndexedChunk[]> {
-    const rows = await this.table
+    const rows = await this.reading(this.table
       .query()
       .where(`root = ${sqlString(root)} AND path = ${sqlString(path)} AND start_line <= ${Math.trunc(endLine)} AND end_line >= ${Math.trunc(startLine)}`)
       .withRowId()
       .select(this.hitColumns)
-      .toArrow();
+      .toArrow());
     return hitsOf(rows, undefined)
       .map((h) => ({ root: h.root, path: h.path, language: h.language, symbol: h.symbol, kind: h.kind, startLine: h.startLine, endLine: h.endLine, textHash: h.textHash, rowId: h.rowId }))
       .sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);

@@ -20,7 +20,7 @@ function rows(n: number, dim: number): { rows: ChunkRow[]; vectors: Float32Array
 describe('store: the chunks table at scale', function () {
   this.timeout(120_000);
 
-  it('a bulk reindex builds a quantized vector index whose distances are exact cosine, and keeps older versions for readers', async () => {
+  it('a bulk reindex builds a quantized vector index whose distances are exact cosine, and keeps older versions for readers until told to prune them', async () => {
     const dir = tempDir('store');
     const dim = 32;
     const store = await ChunkStore.open(dir, dim);
@@ -30,12 +30,21 @@ describe('store: the chunks table at scale', function () {
       for (let i = 0; i < all.rows.length; i += 5000) await store.add({ rows: all.rows.slice(i, i + 5000), vectors: all.vectors.subarray(i * dim, (i + 5000) * dim) });
       await store.reindex();
       const disk = await store.diskUsage();
+      const stayed = await store.fragments();
       // The versions from before the compaction are kept for readers in other processes (a minute,
       // until the next fold: store.ts#reindex); they are counted apart from the latest version's rows.
       assert.ok(disk.olderVersions > 0, `older versions counted: ${JSON.stringify(disk)}`);
       assert.ok(disk.vectorIndex > 0 && disk.ftsIndex > 0 && disk.rows > 0);
       // IVF-RQ holds a bit per dimension, not a second copy of the vectors.
       assert.ok(disk.vectorIndex < 60_000 * dim * 4 * 0.5, `vector index ${disk.vectorIndex} bytes`);
+      // A writer that knows no reader is open has them pruned at once (readers.ts).
+      await store.add({ rows: all.rows.slice(0, 10), vectors: all.vectors.subarray(0, 10 * dim) });
+      await store.reindex({ pruneAtOnce: () => true });
+      const pruned = await store.diskUsage();
+      assert.equal(pruned.olderVersions, 0, JSON.stringify(pruned));
+      assert.equal(stayed, 1, 'compacted into one fragment');
+      assert.ok(pruned.rows > 0.9 * disk.rows && pruned.vectorIndex > 0 && pruned.ftsIndex > 0, JSON.stringify({ pruned, disk }));
+      assert.equal(await store.count(), 60_010);
       const query = all.vectors.slice(123 * dim, 124 * dim);
       const { vector: hits } = await store.candidates({ vector: query, depth: 10 });
       assert.equal(hits.length, 10);
