@@ -308,7 +308,7 @@ export class Indexer extends EventEmitter {
       if (isBulkRun(this.rowsThisRun, await this.store.count())) await this.store.reindex({ pruneAtOnce });
       else {
         await this.store.optimize();
-        if (pruneAtOnce()) await this.store.pruneOlderVersions();
+        if (pruneAtOnce()) await this.store.pruneOlderVersions({ unverified: true });
       }
       this.folds.writes = 0;
       await this.catalog.compactIfNeeded();
@@ -415,6 +415,10 @@ export class Indexer extends EventEmitter {
     try {
       this.lock.check();
       await this.store.optimize();
+      // Pruning is an optimize(): after saves made during the fold it would fold them in too (the
+      // BM25 index written anew), so then the next fold prunes. Saves may write beside it: only
+      // what older versions alone refer to goes.
+      if (this.folds.writes === writes && this.unread()) await this.store.pruneOlderVersions({ unverified: false });
     } catch (err) {
       this.warn(`folding recent writes into the search indices failed: ${errorText(err)}`);
       throw err;
@@ -431,9 +435,9 @@ export class Indexer extends EventEmitter {
   }
 
   /**
-   * Whether no reader of this store is open (readers.ts). At the end of a full run, on the write
-   * queue (nothing else writes), the versions its compaction replaced then go at once, rather
-   * than at the next fold after their minute — which a CLI run never reaches.
+   * Whether no reader of this store is open (readers.ts). After a full run's index work or a fold,
+   * the versions its compaction replaced then go at once, rather than at the next fold after
+   * their minute — which a CLI run never reaches, and an editor may not for hours.
    */
   private unread(): boolean {
     return !new ReaderRegistry(this.layout.readersDir).anyLive();
