@@ -113,6 +113,8 @@ const ftsPartitionSize = (rows: number): string => USER_FTS_PARTITION_SIZE ?? (r
 const TABLE = 'chunks';
 /** How long versions replaced by a compaction stay for readers of other processes (unless none is open: pruneOlderVersions). */
 const PRUNE_GRACE_MS = 60_000;
+/** Rows of a full fragment: Lance's compaction merges fragments below it (its target_rows_per_fragment). */
+const COMPACTION_TARGET_ROWS = 1024 * 1024;
 /** The columns a candidate of an index of format < 9 reads (format 5–8 add file_size); format 9 reads `hit`. */
 const HIT_COLUMNS = ['root', 'path', 'language', 'symbol', 'kind', 'start_line', 'end_line', 'text_hash'];
 /**
@@ -318,14 +320,23 @@ export class ChunkStore {
    * began on one of them (before the last compaction) are waited for. Over the whole kernel the
    * versions a bulk run or a fold leaves are ~430 MB (a fold writes the BM25 index anew).
    *
+   * Pruning is an optimize() (LanceDB's Node API has no cleanup alone), so it is skipped — false —
+   * when that would compact again: two fragments below Lance's target size are merged, which
+   * rewrites every row of the smaller table sizes (215k rows: ~10 s). With no new rows and nothing
+   * to compact it costs ~0.05 s (LanceDB 0.39 leaves the indices as they are).
+   *
    * `unverified`: also files no version refers to, which LanceDB otherwise keeps a week in case a
    * writer is about to commit them (a killed run's, say) — only for a writer with nothing else
    * writing meanwhile, not beside a fold or an add.
    */
-  async pruneOlderVersions(opts: { unverified: boolean }): Promise<void> {
+  async pruneOlderVersions(opts: { unverified: boolean }): Promise<boolean> {
+    const { numFragments, lengths } = (await this.table.stats()).fragmentStats;
+    // At most one fragment below the target size: nothing for compaction to merge.
+    if (numFragments > 1 && !(numFragments === 2 && lengths.max >= COMPACTION_TARGET_ROWS)) return false;
     await Promise.allSettled(this.readsOfOlderVersions);
     this.readsOfOlderVersions = [];
     await this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: opts.unverified });
+    return true;
   }
 
   /** Searches of this process running now (candidates, texts, chunksIn): pruneOlderVersions waits for those that began before a compaction. */
