@@ -202,8 +202,9 @@ const latencyText = (l: Latency) => `p50 ${l.p50}, p95 ${l.p95}, max ${l.max} ms
  * Search latency as the processes that search measure it: \`semindex search --queries\` (each
  * line's own \`ms\`), a fresh process per mode, with glibc's malloc defaults — the extension host,
  * the MCP server and the CLI's search run with them, while this benchmark runs under the indexing
- * commands' settings (allocator.ts), which measured hybrid p50 ~1.3× slower over the kernel
- * in-process (18.2 / 20.4 against 26.5 / 24.1 ms, alternated). The first query warms up.
+ * commands' settings (allocator.ts). Over the kernel, in-process searches alternated with and
+ * without them measured hybrid p50 26.5 / 24.1 against 18.2 / 20.4 ms; in run U (README) this
+ * figure was 28.6 ms against the benchmark's own 31.5. The first query warms up.
  */
 function searchInFreshProcess(store: string, queries: string[]): Record<SearchMode, Latency> {
   const file = path.join(tempStore(), 'queries.jsonl');
