@@ -330,9 +330,10 @@ export class ChunkStore {
    * writing meanwhile, not beside a fold or an add.
    */
   async pruneOlderVersions(opts: { unverified: boolean }): Promise<boolean> {
-    const { numFragments, lengths } = (await this.table.stats()).fragmentStats;
-    // At most one fragment below the target size: nothing for compaction to merge.
-    if (numFragments > 1 && !(numFragments === 2 && lengths.max >= COMPACTION_TARGET_ROWS)) return false;
+    const { numRows, fragmentStats } = await this.table.stats();
+    // No fragment holds more than the target, so all but the smallest are full exactly when their
+    // rows add up to that many: then at most one is below it, and compaction has nothing to merge.
+    if (numRows - fragmentStats.lengths.min < (fragmentStats.numFragments - 1) * COMPACTION_TARGET_ROWS) return false;
     await Promise.allSettled(this.readsOfOlderVersions);
     this.readsOfOlderVersions = [];
     await this.table.optimize({ cleanupOlderThan: new Date(), deleteUnverified: opts.unverified });
