@@ -304,12 +304,10 @@ export class Indexer extends EventEmitter {
       this.lock.check();
       // A bulk run (a first index, a large re-run) builds the indices anew, which costs less than
       // folding that many rows in; a small one folds its rows in and compacts (store.ts).
+      // On the write queue nothing else writes: files no version refers to can go too (unverified).
       const pruneAtOnce = () => this.unread();
       if (isBulkRun(this.rowsThisRun, await this.store.count())) await this.store.reindex({ pruneAtOnce });
-      else {
-        await this.store.optimize();
-        if (pruneAtOnce()) await this.store.pruneOlderVersions({ unverified: true });
-      }
+      else await this.store.optimize({ pruneAtOnce, unverified: true });
       this.folds.writes = 0;
       await this.catalog.compactIfNeeded();
     });
@@ -414,11 +412,10 @@ export class Indexer extends EventEmitter {
     const t0 = performance.now();
     try {
       this.lock.check();
-      await this.store.optimize();
       // Pruning is an optimize(): after saves made during the fold it would fold them in too (the
       // BM25 index written anew), so then the next fold prunes. Saves may write beside it: only
       // what older versions alone refer to goes.
-      if (this.folds.writes === writes && this.unread()) await this.store.pruneOlderVersions({ unverified: false });
+      await this.store.optimize({ pruneAtOnce: () => this.folds.writes === writes && this.unread(), unverified: false });
     } catch (err) {
       this.warn(`folding recent writes into the search indices failed: ${errorText(err)}`);
       throw err;

@@ -151,7 +151,8 @@ const BM25_FIELD = new Map([
  */
 const VECTOR_ITEM = (): arrow.Float => new arrow.Float16();
 
-function schemaFor(dim: number): arrow.Schema {
+/** The table's schema; `vectorItem`: the vector elements' type (a write gives float32: toArrow). */
+function schemaFor(dim: number, vectorItem: arrow.Float = VECTOR_ITEM()): arrow.Schema {
   const utf8 = (name: string, metadata?: Map<string, string>) => new arrow.Field(name, new arrow.Utf8(), false, metadata);
   return new arrow.Schema([
     utf8('root'),
@@ -164,11 +165,9 @@ function schemaFor(dim: number): arrow.Schema {
     utf8('text_hash'),
     utf8('file_hash'),
     utf8('hit'),
-    vectorField(dim, VECTOR_ITEM()),
+    new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', vectorItem, true)), false),
   ]);
 }
-
-const vectorField = (dim: number, item: arrow.Float): arrow.Field => new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', item, true)), false);
 
 /** SQL string literal for LanceDB predicates. */
 export function sqlString(value: string): string {
@@ -381,7 +380,7 @@ export class ChunkStore {
   /**
    * What the table costs on disk: its rows (all columns; Lance keeps no per-column sizes), each
    * index, the version log, and files only older versions still use (dropped once their minute
-   * of grace is over, at the next fold).
+   * of grace is over, at the next fold — or at once by a writer with no reader open).
    */
   async diskUsage(): Promise<StoreDiskUsage> {
     const dir = path.join(this.dir, `${TABLE}.lance`);
@@ -416,13 +415,17 @@ export class ChunkStore {
     return (await this.table.stats()).fragmentStats.numFragments;
   }
 
-  /** Folds new rows into the indices and compacts small fragments left by incremental writes. */
-  async optimize(): Promise<void> {
+  /**
+   * Folds new rows into the indices and compacts small fragments left by incremental writes. The
+   * versions this replaces stay a minute for readers in other processes, unless `pruneAtOnce`
+   * says none is open (pruneOlderVersions, with `unverified` as there).
+   */
+  async optimize(opts: { pruneAtOnce?: () => boolean; unverified?: boolean } = {}): Promise<void> {
     await this.ensureFtsIndex();
     await this.ensureVectorIndex();
-    // Old versions are kept for a minute so that a search running in another process finishes.
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - PRUNE_GRACE_MS) });
     this.readsOfOlderVersions = [...this.reads];
+    if (opts.pruneAtOnce?.()) await this.pruneOlderVersions({ unverified: !!opts.unverified });
   }
 
   /**
@@ -559,8 +562,7 @@ export class ChunkStore {
     }
     // The vectors go as float32 whatever the table holds: LanceDB casts them to its type (float16
     // since format 10; an older table keeps float32).
-    const base = schemaFor(this.dim);
-    const schema = new arrow.Schema(base.fields.map((f) => (f.name === 'vector' ? vectorField(this.dim, new arrow.Float32()) : f)));
+    const schema = schemaFor(this.dim, new arrow.Float32());
     const str = (pick: (r: ChunkRow) => string) => arrow.vectorFromArray(rows.map(pick), new arrow.Utf8());
     const int = (pick: (r: ChunkRow) => number) => arrow.makeVector(Int32Array.from(rows, pick));
     const listType = schema.fields[schema.fields.length - 1].type as arrow.FixedSizeList<arrow.Float32>;
